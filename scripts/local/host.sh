@@ -1,0 +1,539 @@
+#!/bin/bash
+# scripts/local/host.sh - the shell layer of the `local` host provider.
+#
+# A local host is a Debian bookworm container booted with systemd
+# (systemd-nspawn --boot) inside its own network namespace, joined to this
+# machine by a veth pair and reachable by SSH. See docs/local.md.
+#
+#   host.sh create          < spec.json   -> one JSON line on stdout
+#   host.sh delete [NAME]   [< spec.json] (NAME or .name from stdin)
+#   host.sh status NAME                   -> one JSON line on stdout
+#   host.sh build-rootfs                  (build the cached base rootfs only)
+#
+# Secrets (hostKeyPrivate) are only ever read from STDIN and written to files
+# with mode 0600; they never appear on a command line or in a log.
+# Everything diagnostic goes to stderr; stdout carries only the JSON result.
+set -euo pipefail
+umask 022
+export LC_ALL=C
+
+SUITE=bookworm
+STATE_DIR=${RTC_STATE_DIR:-/var/lib/pulumi-rtc}
+MACHINES_DIR=$STATE_DIR/machines
+RUN_DIR=${RTC_RUN_DIR:-/run/pulumi-rtc}
+CACHE_DIR=${RTC_CACHE_DIR:-/var/cache/pulumi-rtc}
+ACNG_PORT=${RTC_ACNG_PORT:-3142}
+BOOT_TIMEOUT=${RTC_BOOT_TIMEOUT:-60}
+STOP_TIMEOUT=${RTC_STOP_TIMEOUT:-30}
+# Packages of the base rootfs (besides debootstrap's minbase). Changing the
+# list changes the cache key, so a new rootfs is built.
+BASE_PACKAGES=(
+  systemd systemd-sysv dbus libpam-systemd   # a booting systemd, logind sessions
+  openssh-server openssh-sftp-server         # ssh + sftp/scp for file copies
+  iproute2 iputils-ping netbase procps       # ip, ping, /etc/services, ps/pkill
+  ca-certificates apt-utils less             # TLS trust store, quiet debconf
+)
+ROOTFS_FORMAT=1   # bump when the post-debootstrap tweaks change
+
+log() { printf 'host.sh: %s\n' "$*" >&2; }
+die() { printf 'host.sh: error: %s\n' "$*" >&2; exit 1; }
+
+need_root() { [ "$(id -u)" -eq 0 ] || die "must run as root"; }
+
+# ---------------------------------------------------------------- mirrors --
+# Prints "URI SUITE" lines of the host's apt sources (deb822 and one-line).
+host_sources() {
+  local f
+  for f in /etc/apt/sources.list.d/*.sources; do
+    [ -r "$f" ] || continue
+    awk '
+      function flush() { if (types ~ /(^| )deb( |$)/ && uris != "") {
+          n = split(uris, u, " "); m = split(suites, s, " ");
+          for (i = 1; i <= n; i++) for (j = 1; j <= m; j++) print u[i], s[j] }
+        types = uris = suites = "" ; enabled = 1 }
+      /^[ \t]*$/ { flush(); next }
+      /^#/ { next }
+      tolower($1) == "types:"   { $1 = ""; types = $0 }
+      tolower($1) == "uris:"    { $1 = ""; uris = $0 }
+      tolower($1) == "suites:"  { $1 = ""; suites = $0 }
+      tolower($1) == "enabled:" { if (tolower($2) == "no") types = "" }
+      END { flush() }' "$f"
+  done
+  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+    [ -r "$f" ] || continue
+    awk '$1 == "deb" { i = 2; if ($2 ~ /^\[/) { while ($i !~ /\]$/) i++; i++ }
+                       print $i, $(i+1) }' "$f"
+  done
+}
+
+# URI of the host's mirror for a suite ("bookworm", "bookworm-security", ...)
+mirror_for() {
+  local suite=$1
+  host_sources | awk -v s="$suite" '$2 == s { sub(/\/$/, "", $1); print $1; exit }'
+}
+
+MIRROR=${RTC_MIRROR:-}
+SEC_MIRROR=${RTC_SECURITY_MIRROR:-}
+resolve_mirrors() {
+  [ -n "$MIRROR" ] || MIRROR=$(mirror_for "$SUITE")
+  [ -n "$MIRROR" ] || MIRROR=http://deb.debian.org/debian
+  [ -n "$SEC_MIRROR" ] || SEC_MIRROR=$(mirror_for "$SUITE-security")
+  [ -n "$SEC_MIRROR" ] || SEC_MIRROR=http://deb.debian.org/debian-security
+}
+
+# ----------------------------------------------------------------- rootfs --
+rootfs_key() {
+  printf '%s\n' "$ROOTFS_FORMAT" "$SUITE" "$MIRROR" "$SEC_MIRROR" "${BASE_PACKAGES[@]}" \
+    | sha256sum | cut -c1-12
+}
+
+# Prints the path of the cached base rootfs, building it if needed.
+ensure_rootfs() {
+  resolve_mirrors
+  local key dir tmp t0
+  key=$(rootfs_key)
+  dir=$CACHE_DIR/rootfs-$SUITE-$key
+  mkdir -p "$CACHE_DIR"
+  exec 8>"$CACHE_DIR/.build.lock"
+  flock 8
+  if [ ! -e "$dir/.complete" ]; then
+    command -v debootstrap >/dev/null || die "debootstrap missing: run scripts/local/install-host-deps.sh"
+    rm -rf "$CACHE_DIR"/.tmp-rootfs-*
+    tmp=$(mktemp -d "$CACHE_DIR/.tmp-rootfs-$SUITE-$key.XXXXXX")
+    chmod 755 "$tmp"
+    t0=$(date +%s)
+    log "building base rootfs $dir from $MIRROR (once; takes about a minute)"
+    local incl
+    incl=$(IFS=,; echo "${BASE_PACKAGES[*]}")
+    if ! debootstrap --variant=minbase --include="$incl" "$SUITE" "$tmp" "$MIRROR" \
+         >"$CACHE_DIR/debootstrap-$key.log" 2>&1; then
+      tail -n 20 "$CACHE_DIR/debootstrap-$key.log" >&2
+      rm -rf "$tmp"
+      die "debootstrap failed (log: $CACHE_DIR/debootstrap-$key.log)"
+    fi
+    customize_rootfs "$tmp"
+    touch "$tmp/.complete"
+    rm -rf "$dir"
+    mv -T "$tmp" "$dir"
+    log "base rootfs built in $(( $(date +%s) - t0 )) s"
+  fi
+  flock -u 8
+  exec 8>&-
+  printf '%s\n' "$dir"
+}
+
+customize_rootfs() {
+  local r=$1
+  # apt sources mirror the host's suites; the proxy is set per environment.
+  rm -f "$r/etc/apt/sources.list"
+  cat >"$r/etc/apt/sources.list.d/debian.sources" <<EOF
+Types: deb
+URIs: $MIRROR
+Suites: $SUITE $SUITE-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb
+URIs: $SEC_MIRROR
+Suites: $SUITE-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOF
+  # apt/dpkg/debconf never ask questions.
+  cat >"$r/etc/apt/apt.conf.d/90pulumi-rtc" <<'EOF'
+// pulumi-rtc local host: non-interactive apt
+Dpkg::Options { "--force-confdef"; "--force-confold"; };
+Acquire::Languages "none";
+APT::Periodic::Enable "0";
+EOF
+  echo 'debconf debconf/frontend select Noninteractive' | chroot "$r" debconf-set-selections
+  echo 'DEBIAN_FRONTEND=noninteractive' >>"$r/etc/environment"
+  # No host keys in the base: each environment gets the given one.
+  rm -f "$r"/etc/ssh/ssh_host_*
+  # Each environment writes its own machine-id.
+  : >"$r/etc/machine-id"
+  rm -f "$r/var/lib/dbus/machine-id"
+  # No DNS inside (the container only reaches the host); keep lookups fast.
+  rm -f "$r/etc/resolv.conf"
+  printf '# local env: no DNS server reachable; apt goes through the host proxy\n' >"$r/etc/resolv.conf"
+  # Units that make no sense in a container on this machine.
+  local u
+  for u in systemd-networkd-wait-online.service apt-daily.timer apt-daily-upgrade.timer \
+           e2scrub_all.timer e2scrub_reap.service fstrim.timer; do
+    ln -sf /dev/null "$r/etc/systemd/system/$u"
+  done
+  chroot "$r" apt-get clean
+  rm -rf "$r"/var/lib/apt/lists/* "$r"/var/log/*.log "$r"/var/cache/debconf/*-old
+}
+
+# ----------------------------------------------------------- apt-cacher-ng --
+ACNG_DIR=$STATE_DIR/apt-cacher-ng
+ACNG_PID=$RUN_DIR/apt-cacher-ng.pid
+
+acng_running() {
+  local pid
+  pid=$(cat "$ACNG_PID" 2>/dev/null) || return 1
+  [ -n "$pid" ] && [ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = /usr/sbin/apt-cacher-ng ]
+}
+
+# Bind addresses wanted: loopback plus the gateway of every environment.
+acng_wanted_binds() {
+  {
+    echo 127.0.0.1
+    echo ::1
+    cat "$MACHINES_DIR"/*.gw4 2>/dev/null || true
+  } | sort -u | tr '\n' ' ' | sed 's/ $//'
+}
+
+# Starts apt-cacher-ng (daemonized, pidfile) or restarts it when a gateway
+# address is missing from its bind list. Idempotent.
+ensure_acng() {
+  [ -x /usr/sbin/apt-cacher-ng ] || die "apt-cacher-ng missing: run scripts/local/install-host-deps.sh"
+  mkdir -p "$RUN_DIR" "$ACNG_DIR"
+  exec 7>"$RUN_DIR/apt-cacher-ng.lock"
+  flock 7
+  resolve_mirrors
+  # The Debian backend: the host's mirror (else acng answers "503 Host not found").
+  local want_backend="$MIRROR/"
+  if [ "$(grep -v '^#' /etc/apt-cacher-ng/backends_debian 2>/dev/null | grep -v '^$' || true)" != "$want_backend" ]; then
+    printf '# written by pulumi-rtc scripts/local/host.sh\n%s\n' "$want_backend" >/etc/apt-cacher-ng/backends_debian
+    rm -f "$ACNG_DIR/binds"   # force a restart to reload
+  fi
+  local binds
+  binds=$(acng_wanted_binds)
+  if acng_running && [ "$(cat "$ACNG_DIR/binds" 2>/dev/null)" = "$binds" ]; then
+    flock -u 7; exec 7>&-
+    return 0
+  fi
+  if acng_running; then
+    log "restarting apt-cacher-ng to bind: $binds"
+    kill "$(cat "$ACNG_PID")" || true
+    local i
+    for i in $(seq 50); do acng_running || break; sleep 0.1; done
+  else
+    log "starting apt-cacher-ng on: $binds"
+  fi
+  install -d -o apt-cacher-ng -g apt-cacher-ng "$RUN_DIR/acng" /var/cache/apt-cacher-ng /var/log/apt-cacher-ng
+  rm -f "$ACNG_PID"
+  # It daemonizes itself (foreground=0) and writes its pid file.
+  start-stop-daemon --start --quiet --chuid apt-cacher-ng:apt-cacher-ng \
+    --exec /usr/sbin/apt-cacher-ng -- -c /etc/apt-cacher-ng \
+    "BindAddress=$binds" "Port=$ACNG_PORT" "pidfile=$RUN_DIR/acng/pid" \
+    "SocketPath=$RUN_DIR/acng/socket" foreground=0 \
+    </dev/null >>"$ACNG_DIR/start.log" 2>&1 || true
+  local i
+  for i in $(seq 100); do
+    if [ -s "$RUN_DIR/acng/pid" ]; then cp "$RUN_DIR/acng/pid" "$ACNG_PID"; fi
+    acng_running && curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$ACNG_PORT/acng-report.html" && break
+    sleep 0.1
+  done
+  acng_running || { tail -n 5 "$ACNG_DIR/start.log" /var/log/apt-cacher-ng/apt-cacher.err >&2 2>/dev/null || true; die "apt-cacher-ng did not start"; }
+  printf '%s' "$binds" >"$ACNG_DIR/binds"
+  flock -u 7; exec 7>&-
+}
+
+# ------------------------------------------------------------- machines --
+valid_name() { [[ $1 =~ ^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$ ]]; }
+
+set_names() {   # NAME -> NS, HOSTIF, MDIR
+  NAME=$1
+  valid_name "$NAME" || die "invalid name '$NAME' (lowercase letters, digits, '-', max 32)"
+  NS=rtc-$NAME
+  if [ ${#NAME} -le 11 ]; then
+    HOSTIF=rtc-$NAME
+  else
+    HOSTIF=rtc-${NAME:0:6}-$(printf '%s' "$NAME" | sha256sum | cut -c1-4)
+  fi
+  MDIR=$MACHINES_DIR/$NAME
+  LOGF=$MACHINES_DIR/$NAME.nspawn.log
+  PIDF=$RUN_DIR/$NAME.nspawn.pid
+}
+
+# pid of the systemd-nspawn process serving $MDIR, if any
+nspawn_pid() {
+  local pid
+  pid=$(cat "$PIDF" 2>/dev/null || true)
+  if [ -n "$pid" ] && [ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = /usr/bin/systemd-nspawn ]; then
+    echo "$pid"; return 0
+  fi
+  # Fallback (pid file lost): an nspawn whose command line has exactly "-D $MDIR".
+  local p
+  for p in /proc/[0-9]*; do
+    [ "$(readlink "$p/exe" 2>/dev/null)" = /usr/bin/systemd-nspawn ] || continue
+    if tr '\0' '\n' <"$p/cmdline" 2>/dev/null | grep -qxF -- "$MDIR"; then
+      echo "${p#/proc/}"; return 0
+    fi
+  done
+  return 1
+}
+
+# pid (on the host) of the container's PID 1
+container_init_pid() {
+  local np=$1 c
+  for c in $(cat /proc/"$np"/task/*/children 2>/dev/null); do
+    if grep -q '^NSpid:.*[[:space:]]1$' "/proc/$c/status" 2>/dev/null; then echo "$c"; return 0; fi
+  done
+  return 1
+}
+
+result_json() {
+  jq -cn --arg name "$NAME" --argjson ipv4 "$IPV4_JSON" --argjson ipv6 "$IPV6_JSON" \
+    --arg gw4 "$GW4" --arg gw6 "$GW6" --arg dir "$MDIR" --arg ns "$NS" --arg link "$HOSTIF" \
+    --arg proxy "http://$GW4:$ACNG_PORT" --arg hostKey "$HOSTKEY_PUB" --arg status "$1" \
+    '{name:$name, status:$status, ipv4:$ipv4, ipv6:$ipv6, hostGateway4:$gw4, hostGateway6:$gw6,
+      sshHost:$ipv4[0], sshPort:22, sshUser:"root", hostKeyPublic:$hostKey,
+      aptProxy:$proxy, machineDir:$dir, netns:$ns, hostLink:$link}'
+}
+
+write_config() {   # writes the per-environment files into $MDIR
+  local r=$MDIR spec=$1 keytype pubtmp
+  printf '%s\n' "$NAME" >"$r/etc/hostname"
+  cat >"$r/etc/hosts" <<EOF
+127.0.0.1	localhost
+127.0.1.1	$NAME
+::1		localhost ip6-localhost ip6-loopback
+ff02::1		ip6-allnodes
+ff02::2		ip6-allrouters
+EOF
+  if [ ! -s "$r/etc/machine-id" ]; then
+    od -An -N16 -tx1 /dev/urandom | tr -d ' \n' >"$r/etc/machine-id"; echo >>"$r/etc/machine-id"
+  fi
+  # root's authorized keys
+  install -d -m 700 "$r/root/.ssh"
+  printf '%s' "$spec" | jq -r '.authorizedKeys // [.authorizedKey] | map(select(. != null)) | .[]' \
+    >"$r/root/.ssh/authorized_keys"
+  chmod 600 "$r/root/.ssh/authorized_keys"
+  [ -s "$r/root/.ssh/authorized_keys" ] || die "authorizedKey is empty"
+  # the given host key, and only that one
+  rm -f "$r"/etc/ssh/ssh_host_*
+  local kt
+  kt=$(mktemp -d "$RUN_DIR/key.XXXXXX")
+  ( umask 077; printf '%s' "$spec" | jq -r '.hostKeyPrivate' >"$kt/key" )
+  if ! HOSTKEY_PUB=$(ssh-keygen -y -f "$kt/key" 2>/dev/null); then
+    rm -rf "$kt"; die "hostKeyPrivate is not a readable unencrypted OpenSSH private key"
+  fi
+  case $HOSTKEY_PUB in
+    ssh-ed25519\ *) keytype=ed25519 ;;
+    ecdsa-*)        keytype=ecdsa ;;
+    ssh-rsa\ *)     keytype=rsa ;;
+    *) rm -rf "$kt"; die "unsupported host key type" ;;
+  esac
+  HOSTKEY_PUB=$(printf '%s' "$HOSTKEY_PUB" | awk '{print $1, $2}')
+  install -m 600 "$kt/key" "$r/etc/ssh/ssh_host_${keytype}_key"
+  printf '%s root@%s\n' "$HOSTKEY_PUB" "$NAME" >"$r/etc/ssh/ssh_host_${keytype}_key.pub"
+  rm -rf "$kt"
+  cat >"$r/etc/ssh/sshd_config.d/00-pulumi-rtc.conf" <<EOF
+# pulumi-rtc local host: root by key only, one pinned host key
+HostKey /etc/ssh/ssh_host_${keytype}_key
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UseDNS no
+EOF
+  # apt through the host's apt-cacher-ng
+  printf 'Acquire::http::Proxy "http://%s:%s/";\n' "$GW4" "$ACNG_PORT" \
+    >"$r/etc/apt/apt.conf.d/01proxy"
+}
+
+setup_net() {
+  # Fresh namespace and veth each boot (the container is not running).
+  teardown_net
+  ip netns add "$NS"
+  ip -n "$NS" link set lo up
+  ip link add "$HOSTIF" type veth peer name eth0 netns "$NS"
+  ip addr add "$GW4/24" dev "$HOSTIF"
+  [ -z "$GW6" ] || ip addr add "$GW6/64" dev "$HOSTIF" nodad
+  ip link set "$HOSTIF" up
+  local a
+  for a in $(printf '%s' "$IPV4_JSON" | jq -r '.[]'); do
+    ip -n "$NS" addr add "$a/24" dev eth0
+  done
+  for a in $(printf '%s' "$IPV6_JSON" | jq -r '.[]'); do
+    ip -n "$NS" addr add "$a/64" dev eth0 nodad
+  done
+  ip -n "$NS" link set eth0 up
+  ip -n "$NS" route add default via "$GW4"
+  [ -z "$GW6" ] || ip -n "$NS" -6 route add default via "$GW6"
+}
+
+teardown_net() {
+  ip link del "$HOSTIF" 2>/dev/null || true
+  if [ -e "/run/netns/$NS" ]; then
+    ip netns pids "$NS" 2>/dev/null | grep -q . && die "processes still run in netns $NS"
+    ip netns del "$NS"
+  fi
+}
+
+tcp_open() { timeout 2 bash -c 'exec 3<>/dev/tcp/$0/$1' "$1" "$2" 2>/dev/null; }
+
+boot() {
+  : >"$LOGF"
+  # --register=no --keep-unit: the host has no systemd/system bus.
+  setsid systemd-nspawn -D "$MDIR" --boot --machine="$NAME" \
+    --network-namespace-path="/run/netns/$NS" --register=no --keep-unit \
+    --resolv-conf=off --timezone=off --link-journal=no --console=read-only \
+    </dev/null >>"$LOGF" 2>&1 &
+  echo $! >"$PIDF"
+  local np=$! t0=$SECONDS ip4
+  ip4=$(printf '%s' "$IPV4_JSON" | jq -r '.[0]')
+  until tcp_open "$ip4" 22 && [ "$(ssh-keyscan -T 2 -t "${HOSTKEY_PUB%% *}" "$ip4" 2>/dev/null | awk '{print $2, $3}')" = "$HOSTKEY_PUB" ]; do
+    if ! kill -0 "$np" 2>/dev/null; then
+      tail -n 30 "$LOGF" >&2; die "systemd-nspawn exited during boot (log: $LOGF)"
+    fi
+    if (( SECONDS - t0 > BOOT_TIMEOUT )); then
+      tail -n 30 "$LOGF" >&2; die "ssh did not answer on $ip4:22 with the given host key within ${BOOT_TIMEOUT}s (log: $LOGF)"
+    fi
+    sleep 0.5
+  done
+  local ip state
+  ip=$(container_init_pid "$np") || die "cannot find the container's init process"
+  state=$(timeout "$BOOT_TIMEOUT" nsenter -t "$ip" -m -u -i -n -p -C systemctl is-system-running --wait 2>/dev/null || true)
+  case $state in
+    running|degraded) log "$NAME booted ($state) in $(( SECONDS - t0 )) s" ;;
+    *) tail -n 30 "$LOGF" >&2; die "system state inside is '$state' (log: $LOGF)" ;;
+  esac
+  [ "$state" = running ] || nsenter -t "$ip" -m -u -i -n -p -C systemctl --failed --no-legend >&2 || true
+}
+
+stop_container() {
+  local np ip i
+  np=$(nspawn_pid) || { rm -f "$PIDF"; return 0; }
+  log "stopping $NAME (nspawn pid $np)"
+  # SIGTERM makes nspawn ask the container's systemd for an orderly poweroff.
+  ip=$(container_init_pid "$np" || true)
+  if [ -n "$ip" ]; then
+    nsenter -t "$ip" -m -u -i -n -p -C systemctl poweroff --no-block >/dev/null 2>&1 || kill -TERM "$np" 2>/dev/null || true
+  else
+    kill -TERM "$np" 2>/dev/null || true
+  fi
+  for i in $(seq $(( STOP_TIMEOUT * 10 ))); do
+    kill -0 "$np" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$np" 2>/dev/null; then
+    log "$NAME did not power off within ${STOP_TIMEOUT}s; killing"
+    kill -KILL "$np" 2>/dev/null || true
+    [ -n "$ip" ] && kill -KILL "$ip" 2>/dev/null || true
+    for i in $(seq 50); do kill -0 "$np" 2>/dev/null || break; sleep 0.1; done
+  fi
+  rm -f "$PIDF"
+}
+
+lock_env() {
+  mkdir -p "$RUN_DIR"
+  exec 9>"$RUN_DIR/$NAME.lock"
+  flock 9
+}
+
+# ------------------------------------------------------------- commands --
+cmd_create() {
+  need_root
+  local spec
+  spec=$(cat)
+  printf '%s' "$spec" | jq -e 'type == "object"' >/dev/null 2>&1 || die "stdin is not a JSON object"
+  local name
+  name=$(printf '%s' "$spec" | jq -r '.name // empty')
+  set_names "$name"
+  IPV4_JSON=$(printf '%s' "$spec" | jq -c '[.ipv4 // [] | if type == "string" then [.] else . end | .[]]')
+  IPV6_JSON=$(printf '%s' "$spec" | jq -c '[.ipv6 // [] | if type == "string" then [.] else . end | .[]]')
+  GW4=$(printf '%s' "$spec" | jq -r '.hostGateway4 // empty')
+  GW6=$(printf '%s' "$spec" | jq -r '.hostGateway6 // empty')
+  [ "$(printf '%s' "$IPV4_JSON" | jq length)" -ge 1 ] || die "ipv4 needs at least one address"
+  [ -n "$GW4" ] || die "hostGateway4 is required"
+  local a
+  for a in $GW4 $(printf '%s' "$IPV4_JSON" | jq -r '.[]'); do
+    [[ $a =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}$ ]] || die "not an IPv4 address: $a"
+  done
+  for a in $GW6 $(printf '%s' "$IPV6_JSON" | jq -r '.[]'); do
+    [[ $a =~ ^[0-9a-fA-F:]+$ ]] || die "not an IPv6 address: $a"
+  done
+  if [ "$(printf '%s' "$IPV6_JSON" | jq length)" -gt 0 ] && [ -z "$GW6" ]; then
+    die "hostGateway6 is required when ipv6 is given"
+  fi
+  printf '%s' "$spec" | jq -e '(.hostKeyPrivate // "") | length > 0' >/dev/null || die "hostKeyPrivate is required"
+
+  lock_env
+  mkdir -p "$MACHINES_DIR" "$RUN_DIR"
+  chmod 700 "$STATE_DIR" "$MACHINES_DIR"
+  # Same spec as the running environment: nothing to do.
+  local spec_hash
+  spec_hash=$(printf '%s' "$spec" | jq -S -c . | sha256sum | cut -c1-64)
+  if nspawn_pid >/dev/null && [ "$(cat "$MACHINES_DIR/$NAME.spec-hash" 2>/dev/null)" = "$spec_hash" ] \
+     && [ -d "$MDIR" ]; then
+    HOSTKEY_PUB=$(awk '{print $1, $2}' "$MDIR"/etc/ssh/ssh_host_*_key.pub | head -n1)
+    ensure_acng
+    log "$NAME already runs with this spec"
+    result_json running
+    return 0
+  fi
+  stop_container
+
+  local base
+  base=$(ensure_rootfs)
+  printf '%s\n' "$GW4" >"$MACHINES_DIR/$NAME.gw4"
+  ensure_acng
+  if [ ! -d "$MDIR" ]; then
+    local t0=$SECONDS tmp="$MACHINES_DIR/.tmp-$NAME"
+    rm -rf "$tmp"
+    cp -a --reflink=auto "$base" "$tmp"
+    rm -f "$tmp/.complete"
+    mv -T "$tmp" "$MDIR"
+    log "copied rootfs to $MDIR in $(( SECONDS - t0 )) s"
+  fi
+  write_config "$spec"
+  setup_net
+  boot
+  printf '%s\n' "$spec_hash" >"$MACHINES_DIR/$NAME.spec-hash"
+  result_json running
+}
+
+cmd_delete() {
+  need_root
+  local name=${1:-}
+  if [ -z "$name" ]; then
+    name=$(jq -r '.name // empty' 2>/dev/null || true)
+  fi
+  [ -n "$name" ] || die "usage: host.sh delete NAME (or JSON with .name on stdin)"
+  set_names "$name"
+  lock_env
+  stop_container
+  teardown_net
+  if [ -d "$MDIR" ]; then
+    if findmnt -rn -o TARGET | grep -q "^$MDIR\(/\|$\)"; then
+      die "something is mounted under $MDIR; not removing it"
+    fi
+    rm -rf --one-file-system "$MDIR"
+  fi
+  rm -rf "$MACHINES_DIR/.tmp-$NAME"
+  rm -f "$MACHINES_DIR/$NAME.gw4" "$MACHINES_DIR/$NAME.spec-hash" "$LOGF" "$PIDF"
+  log "$NAME deleted"
+}
+
+cmd_status() {
+  local name=${1:-}
+  [ -n "$name" ] || die "usage: host.sh status NAME"
+  set_names "$name"
+  local np state=absent
+  if np=$(nspawn_pid); then
+    state=running
+  elif [ -d "$MDIR" ]; then
+    state=stopped
+  fi
+  jq -cn --arg name "$NAME" --arg state "$state" --arg dir "$MDIR" --arg ns "$NS" \
+    --arg pid "${np:-}" '{name:$name, status:$state, machineDir:$dir, netns:$ns,
+      nspawnPid:(if $pid == "" then null else ($pid|tonumber) end)}'
+  [ "$state" = running ]
+}
+
+main() {
+  local cmd=${1:-}
+  shift || true
+  case $cmd in
+    create) cmd_create "$@" ;;
+    delete|destroy) cmd_delete "$@" ;;
+    status) cmd_status "$@" ;;
+    build-rootfs) need_root; ensure_rootfs ;;
+    *) die "usage: host.sh create|delete [NAME]|status NAME|build-rootfs  (JSON spec on stdin)" ;;
+  esac
+}
+main "$@"

@@ -1,0 +1,87 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as tls from "@pulumi/tls";
+import { ServiceCertificate } from "../common/tls";
+import { Checker, isDomainName, show } from "../common/validation";
+
+/** Who signs the certificates. More kinds (ACME, certificates you bring) will join this union. */
+export type CertificateIssuer = {
+    readonly kind: "internal";
+    /** Common name of the CA. Default: `<name> internal CA`. */
+    readonly commonName?: string;
+    /** Organisation in the subjects. Default: none. */
+    readonly organization?: string;
+};
+
+export interface RtcCertificatesArgs {
+    /** Certificates to issue, by id: each id's list of DNS names, the first being its common name. */
+    readonly certificates: Readonly<Record<string, readonly string[]>>;
+    /** Who signs. Default: `{ kind: "internal" }`, a CA made here whose certificate is an output. */
+    readonly issuer?: CertificateIssuer;
+    /** Validity of each certificate in hours. Default 8760 (one year); the CA gets ten times that. */
+    readonly validityHours?: number;
+    /** Renew when less than this many hours are left. Default 720 (30 days). */
+    readonly earlyRenewalHours?: number;
+}
+
+/** X.509 certificates for the services' names, issued with @pulumi/tls. Private keys are secrets. */
+export class RtcCertificates extends pulumi.ComponentResource {
+    /** PEM certificate of the issuing CA, for clients to trust. */
+    readonly caCertPem: pulumi.Output<string>;
+    readonly certificates: Readonly<Record<string, ServiceCertificate>>;
+
+    constructor(name: string, args: RtcCertificatesArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("rtc:index:RtcCertificates", name, {}, opts);
+        const c = new Checker(`RtcCertificates "${name}"`);
+        c.unknownKeys("", args, ["certificates", "issuer", "validityHours", "earlyRenewalHours"]);
+        const issuer = args.issuer ?? { kind: "internal" as const };
+        c.check(issuer.kind === "internal", "issuer.kind", `is ${show(issuer.kind)}`, "use \"internal\"; ACME and provided certificates are not available yet");
+        const entries = Object.entries(args.certificates ?? {});
+        c.check(entries.length > 0, "certificates", "is empty", "name at least one certificate and its DNS names");
+        for (const [id, names] of entries) {
+            c.check(Array.isArray(names) && names.length > 0, `certificates.${id}`, "has no names", "list the DNS names it must be valid for");
+            (names ?? []).forEach((n: string, i) => c.check(typeof n === "string" && isDomainName(n.replace(/^\*\./, "")), `certificates.${id}[${i}]`, `is ${show(n)}, not a DNS name`, "use a fully qualified name such as xmpp-gw.falcot.com"));
+        }
+        const validityHours = args.validityHours ?? 8760;
+        const earlyRenewalHours = args.earlyRenewalHours ?? 720;
+        c.check(Number.isInteger(validityHours) && validityHours >= 24, "validityHours", `is ${show(validityHours)}`, "use a whole number of hours, at least 24");
+        c.check(Number.isInteger(earlyRenewalHours) && earlyRenewalHours < validityHours, "earlyRenewalHours", `is ${show(earlyRenewalHours)}`, "use fewer hours than validityHours");
+        c.done();
+
+        const organization = issuer.organization;
+        const caKey = new tls.PrivateKey(`${name}-ca-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, { parent: this });
+        const ca = new tls.SelfSignedCert(`${name}-ca`, {
+            privateKeyPem: caKey.privateKeyPem,
+            isCaCertificate: true,
+            subject: { commonName: issuer.commonName ?? `${name} internal CA`, organization },
+            validityPeriodHours: validityHours * 10,
+            earlyRenewalHours: earlyRenewalHours * 10,
+            allowedUses: ["cert_signing", "crl_signing", "digital_signature"],
+        }, { parent: this });
+        this.caCertPem = ca.certPem;
+
+        const certificates: Record<string, ServiceCertificate> = {};
+        for (const [id, names] of entries) {
+            const key = new tls.PrivateKey(`${name}-${id}-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, { parent: this });
+            const csr = new tls.CertRequest(`${name}-${id}-csr`, {
+                privateKeyPem: key.privateKeyPem,
+                subject: { commonName: names[0], organization },
+                dnsNames: [...names],
+            }, { parent: this });
+            const cert = new tls.LocallySignedCert(`${name}-${id}`, {
+                certRequestPem: csr.certRequestPem,
+                caPrivateKeyPem: caKey.privateKeyPem,
+                caCertPem: ca.certPem,
+                validityPeriodHours: validityHours,
+                earlyRenewalHours,
+                allowedUses: ["digital_signature", "key_encipherment", "server_auth", "client_auth"],
+            }, { parent: this });
+            certificates[id] = {
+                dnsNames: [...names],
+                certPem: cert.certPem,
+                keyPem: pulumi.secret(key.privateKeyPem),
+            };
+        }
+        this.certificates = certificates;
+        this.registerOutputs({ caCertPem: this.caCertPem });
+    }
+}

@@ -1,0 +1,36 @@
+import * as pulumi from "@pulumi/pulumi";
+import { Checker } from "./validation";
+
+/** Checks a password: at construction when it is a plain string, when it resolves when it is an Output. */
+export function checkPassword(c: Checker, field: string, password: pulumi.Input<string> | undefined, minLength: number): pulumi.Output<string> {
+    const fix = `set a password of at least ${minLength} characters, e.g. \`pulumi config set --secret ${field} ...\``;
+    if (password === undefined || password === null || password === "") {
+        c.fail(field, "is missing", fix);
+        return pulumi.output("");
+    }
+    if (typeof password === "string") {
+        c.check(password.length >= minLength, field, `is too short (${password.length} characters)`, fix);
+        return pulumi.secret(password);
+    }
+    return pulumi.secret(pulumi.output(password).apply((p) => {
+        if (typeof p !== "string" || p.length < minLength) {
+            throw new Error(`${c.component}: ${field} is too short or missing. Fix: ${fix}`);
+        }
+        return p;
+    }));
+}
+
+/** Checks that addresses belong to the host and returns them; empty means "use the default". */
+export function checkHostAddresses(c: Checker, field: string, wanted: readonly string[] | undefined, hostHas: readonly string[], fallback: readonly string[]): string[] {
+    const list = wanted ?? fallback;
+    list.forEach((a, i) => c.check(hostHas.includes(a), `${field}[${i}]`, `is ${a}, which the host does not have`,
+        `use one of the host's addresses (${hostHas.join(", ") || "none of this family"}) or add it to the host`));
+    if (new Set(list).size !== list.length) c.fail(field, "lists an address twice", "list each address once");
+    return [...list];
+}
+
+/** Encodes users as lines `kind name base64(password)` for a host step's stdin; passwords stay off command lines. */
+export function userLines(entries: readonly { kind: string; name: string; password: pulumi.Output<string> }[]): pulumi.Output<string> {
+    return pulumi.secret(pulumi.all(entries.map((e) => e.password)).apply((pws) =>
+        entries.map((e, i) => `${e.kind} ${e.name} ${Buffer.from(pws[i], "utf8").toString("base64")}\n`).join("")));
+}

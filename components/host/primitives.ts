@@ -1,0 +1,160 @@
+import * as pulumi from "@pulumi/pulumi";
+import { remote } from "@pulumi/command";
+import { createHash } from "crypto";
+import { secretsUsed } from "../common/managed";
+import { ServiceCertificate } from "../common/tls";
+import { recordFile } from "./registry";
+import { RtcHost } from "./rtcHost";
+import { SECRET_DIR, generateSecretScript, linkScript, serviceScript, writeFileScript } from "./scripts";
+
+// The host primitives. Every daemon component uses these; none writes SSH or shell plumbing of its own.
+
+export interface HostContext {
+    readonly host: RtcHost;
+    /** The component that owns the resources. */
+    readonly parent: pulumi.Resource;
+    /** Prefix of resource names, usually the component's name. */
+    readonly prefix: string;
+    /** What must run first, usually the host's package transaction. */
+    readonly after: pulumi.Input<pulumi.Resource>[];
+}
+
+export interface FileSpec {
+    readonly path: string;
+    /** Rendered text. Secrets stand in it as placeholders, filled from `secrets` on the host. */
+    readonly content: string;
+    /** Default "0644"; "0640" whenever a secret is inside. */
+    readonly mode?: string;
+    readonly owner?: string;
+    readonly group?: string;
+}
+
+/** A file on a host, written through stdin; `revision` is its sha256 on the host. */
+export interface HostFile {
+    readonly path: string;
+    readonly command: remote.Command;
+    readonly revision: pulumi.Output<string>;
+}
+
+/** Secret values the host keeps under /etc/pulumi-rtc/secrets, one resource per value. */
+export function hostSecret(ctx: HostContext, name: string, value: pulumi.Input<string>): HostFile {
+    return writeValueFile(ctx, `secret-${name}`, { path: `${SECRET_DIR}/${name}`, content: "", mode: "0600" }, value, true);
+}
+
+/**
+ * A file whose whole text is a value known only at deployment: a certificate (public) or a private key
+ * (`secret`). Synth shows a placeholder in its place.
+ */
+export function writeValueFile(ctx: HostContext, id: string, spec: FileSpec, value: pulumi.Input<string>, secret: boolean): HostFile {
+    const mode = spec.mode ?? (secret ? "0640" : "0644");
+    const placeholder = secret ? `@@SECRET:${id}@@\n` : `@@VALUE:${id}: known at deployment@@\n`;
+    recordFile({ host: ctx.host.hostName, path: spec.path, content: placeholder, mode, owner: spec.owner ?? "root", group: spec.group ?? "root" });
+    const stdin = secret ? pulumi.secret(value) : pulumi.output(value);
+    return commandForFile(ctx, id, spec, mode, stdin, false);
+}
+
+/** A certificate (world-readable) and its private key (readable by root and the service's group). */
+export function writeCertificate(ctx: HostContext, cert: ServiceCertificate, paths: { certFile: string; keyFile: string; group: string }): HostFile[] {
+    return [
+        writeValueFile(ctx, slug(paths.certFile), { path: paths.certFile, content: "", mode: "0644" }, cert.certPem, false),
+        writeValueFile(ctx, slug(paths.keyFile), { path: paths.keyFile, content: "", mode: "0640", group: paths.group }, cert.keyPem, true),
+    ];
+}
+
+/**
+ * A rendered file. Its non-secret text is the command's stdin, so previews and diffs show every line;
+ * each placeholder is filled on the host from a `hostSecret` of the same name.
+ */
+export function writeFile(ctx: HostContext, spec: FileSpec, secrets: Record<string, HostFile> = {}): HostFile {
+    const used = secretsUsed(spec.content);
+    const missing = used.filter((s) => !secrets[s]);
+    if (missing.length) throw new Error(`${spec.path} refers to secrets ${missing.join(", ")} that were not given`);
+    const mode = spec.mode ?? (used.length ? "0640" : "0644");
+    recordFile({ host: ctx.host.hostName, path: spec.path, content: spec.content, mode, owner: spec.owner ?? "root", group: spec.group ?? "root" });
+    const deps = used.map((s) => secrets[s]);
+    // A changed secret changes this file's command (see commandForFile), so the file is rewritten.
+    return commandForFile(ctx, slug(spec.path), spec, mode, spec.content, used.length > 0, deps);
+}
+
+function commandForFile(ctx: HostContext, id: string, spec: FileSpec, mode: string, stdin: pulumi.Input<string>, fillSecrets: boolean, deps: HostFile[] = []): HostFile {
+    const script = writeFileScript({ path: spec.path, mode, owner: spec.owner ?? "root", group: spec.group ?? "root", fillSecrets });
+    const create = deps.length
+        ? pulumi.all(deps.map((d) => d.revision)).apply((revs) => `# secret revisions: ${revs.map(shortHash).join(" ")}\n${script}`)
+        : script;
+    const command = new remote.Command(`${ctx.prefix}-${id}`, {
+        connection: ctx.host.connection,
+        create,
+        stdin,
+        logging: "stderr",
+    }, { parent: ctx.parent, dependsOn: [...ctx.after, ...deps.map((d) => d.command)] });
+    return { path: spec.path, command, revision: pulumi.unsecret(command.stdout.apply((s) => s.trim())) };
+}
+
+export function writeLink(ctx: HostContext, path: string, target: string): HostFile {
+    recordFile({ host: ctx.host.hostName, path, content: "", mode: "0777", owner: "root", group: "root", linkTo: target });
+    const command = new remote.Command(`${ctx.prefix}-${slug(path)}`, {
+        connection: ctx.host.connection,
+        create: linkScript(path, target),
+        logging: "stderr",
+    }, { parent: ctx.parent, dependsOn: ctx.after });
+    return { path, command, revision: pulumi.output(`link:${target}`) };
+}
+
+export interface StepSpec {
+    /** Short name, unique within the component. */
+    readonly id: string;
+    /** Idempotent shell text: running it twice leaves the host as running it once. */
+    readonly script: string;
+    /** Data for the script, such as secrets; never on a command line. */
+    readonly stdin?: pulumi.Input<string>;
+    /** Resources that must be done first. */
+    readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+/** An idempotent step, run on create and again whenever its script or stdin changes. */
+export function runStep(ctx: HostContext, spec: StepSpec): remote.Command {
+    return new remote.Command(`${ctx.prefix}-${spec.id}`, {
+        connection: ctx.host.connection,
+        create: spec.script,
+        stdin: spec.stdin,
+        logging: "stderr",
+    }, { parent: ctx.parent, dependsOn: [...ctx.after, ...(spec.dependsOn ?? [])] });
+}
+
+export interface ServiceSpec {
+    readonly unit: string;
+    /** The files the unit reads; it restarts only when one of them changed. */
+    readonly files: readonly HostFile[];
+    readonly onChange?: "restart" | "reload";
+    readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+/** Keeps a systemd unit enabled and running. */
+export function keepServiceRunning(ctx: HostContext, spec: ServiceSpec): remote.Command {
+    const create = pulumi.all(spec.files.map((f) => f.revision))
+        .apply((revs) => serviceScript({ unit: spec.unit, revisions: revs, onChange: spec.onChange ?? "restart" }));
+    return new remote.Command(`${ctx.prefix}-service-${spec.unit.replace(/\.service$/, "")}`, {
+        connection: ctx.host.connection,
+        create,
+        logging: "stderr",
+    }, { parent: ctx.parent, dependsOn: [...ctx.after, ...spec.files.map((f) => f.command), ...(spec.dependsOn ?? [])] });
+}
+
+function slug(path: string): string {
+    return path.replace(/^\/+/, "").replace(/[^A-Za-z0-9.]+/g, "-");
+}
+
+function shortHash(s: string): string {
+    return createHash("sha256").update(s).digest("hex").slice(0, 12);
+}
+
+/**
+ * A secret made on the host and kept only there, such as a database password that nothing outside the host
+ * needs. Made once; later runs keep it.
+ */
+export function hostGeneratedSecret(ctx: HostContext, name: string): HostFile {
+    const path = `${SECRET_DIR}/${name}`;
+    recordFile({ host: ctx.host.hostName, path, content: `@@SECRET:${name}: generated on the host@@\n`, mode: "0600", owner: "root", group: "root" });
+    const command = runStep(ctx, { id: `secret-${name}`, script: generateSecretScript(path) });
+    return { path, command, revision: pulumi.output("generated-on-host") };
+}

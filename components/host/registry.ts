@@ -1,0 +1,27 @@
+// What the host primitives would write, kept for offline synth and tests. Pure data.
+
+export interface PlannedFile {
+    readonly host: string;
+    readonly path: string;
+    /** Text as rendered; secrets are placeholders. */
+    readonly content: string;
+    readonly mode: string;
+    readonly owner: string;
+    readonly group: string;
+    /** For a symbolic link, its target. */
+    readonly linkTo?: string;
+}
+
+const planned: PlannedFile[] = [];
+
+export function recordFile(file: PlannedFile): void {
+    planned.push(file);
+}
+
+export function plannedFiles(): readonly PlannedFile[] {
+    return planned;
+}
+
+export function resetPlannedFiles(): void {
+    planned.length = 0;
+}

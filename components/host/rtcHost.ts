@@ -1,0 +1,110 @@
+import * as pulumi from "@pulumi/pulumi";
+import { remote, types } from "@pulumi/command";
+import * as net from "net";
+import { Checker, isDomainName } from "../common/validation";
+import { aptInstallScript } from "./scripts";
+
+/** A public address of a host, and the address bound on the host when a cloud maps it 1:1 (NAT). */
+export interface HostAddress {
+    /** The address clients reach. */
+    readonly public: string;
+    /** The address configured on the host's interface, if different (1:1 NAT). Default: the public address. */
+    readonly private?: string;
+}
+
+export interface RtcHostArgs {
+    /** The host's fully qualified name, for example `server1.falcot.com`. Its domain is the services' default domain. */
+    readonly fqdn: string;
+    /** How to reach the host over SSH as root. Pin `hostKey` whenever you know it; pass `privateKey` as a secret. */
+    readonly connection: pulumi.Input<types.input.remote.ConnectionArgs>;
+    /** The host's public IPv4 addresses. At least one. Strings are addresses bound on the host itself. */
+    readonly ipv4: readonly (string | HostAddress)[];
+    /** The host's public IPv6 addresses. Default: none. */
+    readonly ipv6?: readonly (string | HostAddress)[];
+    /** Resources that must exist before anything runs on the host (for example the machine itself). Default: none. */
+    readonly readyAfter?: pulumi.Input<pulumi.Resource>[];
+}
+
+/**
+ * A Debian server reachable over SSH, with its addresses. Every daemon component configures a host
+ * through the primitives in `primitives.ts`; the host owns the single apt transaction they share.
+ */
+export class RtcHost extends pulumi.ComponentResource {
+    readonly fqdn: string;
+    readonly domain: string;
+    readonly hostName: string;
+    readonly ipv4: readonly Required<HostAddress>[];
+    readonly ipv6: readonly Required<HostAddress>[];
+    readonly connection: pulumi.Input<types.input.remote.ConnectionArgs>;
+    private readonly readyAfter: pulumi.Input<pulumi.Resource>[];
+    private readonly wantedPackages = new Set<string>();
+    private packagesCommand?: remote.Command;
+    private packagesSealed = false;
+
+    constructor(name: string, args: RtcHostArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("rtc:index:RtcHost", name, {}, opts);
+        const c = new Checker(`RtcHost "${name}"`);
+        c.unknownKeys("", args, ["fqdn", "connection", "ipv4", "ipv6", "readyAfter"]);
+        c.check(isDomainName(args.fqdn) && args.fqdn.split(".").length >= 3, "fqdn", `is ${JSON.stringify(args.fqdn)}, not a host name inside a domain`,
+            "give the host's fully qualified name, such as server1.falcot.com");
+        c.check(Array.isArray(args.ipv4) && args.ipv4.length > 0, "ipv4", "is empty", "list at least one public IPv4 address of the host");
+        const ipv4 = normalise(c, "ipv4", args.ipv4 ?? [], net.isIPv4, "198.51.100.19");
+        const ipv6 = normalise(c, "ipv6", args.ipv6 ?? [], net.isIPv6, "2001:db8:1000:2000::19");
+        c.done();
+        this.fqdn = args.fqdn;
+        this.hostName = args.fqdn.split(".")[0];
+        this.domain = args.fqdn.split(".").slice(1).join(".");
+        this.ipv4 = ipv4;
+        this.ipv6 = ipv6;
+        this.connection = args.connection;
+        this.readyAfter = args.readyAfter ?? [];
+        this.registerOutputs({ fqdn: this.fqdn, ipv4: this.ipv4, ipv6: this.ipv6 });
+    }
+
+    /** Public addresses of both families. */
+    get publicAddresses(): string[] {
+        return [...this.ipv4, ...this.ipv6].map((a) => a.public);
+    }
+
+    /** The bound address behind a public one. */
+    privateOf(publicAddress: string): string {
+        const a = [...this.ipv4, ...this.ipv6].find((x) => x.public === publicAddress);
+        if (!a) throw new Error(`${this.fqdn} has no address ${publicAddress}`);
+        return a.private;
+    }
+
+    /**
+     * Asks for packages. Every component's request made while the program is being declared lands in one
+     * apt transaction per host; the returned resource is that transaction.
+     */
+    requirePackages(packages: readonly string[]): remote.Command {
+        if (this.packagesSealed) {
+            throw new Error(`RtcHost "${this.fqdn}": packages ${packages.join(", ")} were requested after the host's apt transaction was declared; create components synchronously`);
+        }
+        packages.forEach((p) => this.wantedPackages.add(p));
+        if (!this.packagesCommand) {
+            const sealed = new Promise<string>((resolve) => setImmediate(() => {
+                this.packagesSealed = true;
+                resolve(aptInstallScript([...this.wantedPackages]));
+            }));
+            this.packagesCommand = new remote.Command(`${this.hostName}-packages`, {
+                connection: this.connection,
+                create: pulumi.output(sealed),
+                logging: "stderr",
+            }, { parent: this, dependsOn: this.readyAfter });
+        }
+        return this.packagesCommand;
+    }
+}
+
+function normalise(c: Checker, field: string, list: readonly (string | HostAddress)[], valid: (s: string) => boolean, example: string): Required<HostAddress>[] {
+    const out: Required<HostAddress>[] = [];
+    list.forEach((item, i) => {
+        const a = typeof item === "string" ? { public: item, private: item } : { public: item.public, private: item.private ?? item.public };
+        const ok = c.check(valid(a.public), `${field}[${i}]`, `is ${JSON.stringify(a.public)}, not an ${field === "ipv4" ? "IPv4" : "IPv6"} address`, `write an address such as ${example}`)
+            && c.check(valid(a.private), `${field}[${i}].private`, `is ${JSON.stringify(a.private)}, not an address of the same family`, `write an address such as ${example}`);
+        if (ok && out.some((o) => o.public === a.public)) c.fail(`${field}[${i}]`, `repeats ${a.public}`, "list each address once");
+        else if (ok) out.push(a);
+    });
+    return out;
+}

@@ -1,0 +1,108 @@
+// Shell text for the host primitives. Pure: no Pulumi imports. Secrets never appear here;
+// they reach the host on stdin and are read there.
+
+/** Where the host keeps secret values that rendered files refer to by placeholder. */
+export const SECRET_DIR = "/etc/pulumi-rtc/secrets";
+
+export function shellQuote(value: string): string {
+    return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+const strict = "set -eu";
+
+/** Installs missing packages in one apt transaction; a no-op when all are installed. */
+export function aptInstallScript(packages: readonly string[]): string {
+    const list = [...new Set(packages)].sort();
+    return [
+        strict,
+        `packages=${shellQuote(list.join(" "))}`,
+        `missing=""`,
+        `for p in $packages; do`,
+        `  dpkg-query -W -f='\${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing="$missing $p"`,
+        `done`,
+        `[ -n "$missing" ] || exit 0`,
+        `export DEBIAN_FRONTEND=noninteractive`,
+        `apt="apt-get -q -y -o DPkg::Lock::Timeout=600 -o Dpkg::Options::=--force-confold"`,
+        `$apt update`,
+        `$apt install $missing`,
+    ].join("\n");
+}
+
+export interface FileScriptArgs {
+    readonly path: string;
+    readonly mode: string;
+    readonly owner: string;
+    readonly group: string;
+    /** Fill @@SECRET:name@@ placeholders from the host's secret store. */
+    readonly fillSecrets: boolean;
+}
+
+/**
+ * Writes stdin to a file atomically, with mode and owner, and prints the file's sha256 as its revision.
+ * Rewriting an identical file keeps the revision, so nothing downstream restarts.
+ */
+export function writeFileScript(a: FileScriptArgs): string {
+    const fill = a.fillSecrets
+        ? [
+            `perl -0pi -e 's{\\@\\@SECRET:([a-z0-9][a-z0-9.-]*)\\@\\@}{local \$/; open(my \$f, "<", "${SECRET_DIR}/\$1") or die "pulumi-rtc: secret \$1 is not on this host\\n"; my \$v = <\$f>; close \$f; \$v}ge' "$tmp"`,
+        ]
+        : [];
+    return [
+        strict,
+        `path=${shellQuote(a.path)}`,
+        `mkdir -p "$(dirname "$path")"`,
+        `tmp=$(mktemp "$path.rtc-XXXXXX")`,
+        `trap 'rm -f "$tmp"' EXIT`,
+        `cat > "$tmp"`,
+        ...fill,
+        `chown ${shellQuote(`${a.owner}:${a.group}`)} "$tmp"`,
+        `chmod ${a.mode} "$tmp"`,
+        `if [ -L "$path" ] || ! cmp -s "$tmp" "$path"; then mv -f "$tmp" "$path"; else chown ${shellQuote(`${a.owner}:${a.group}`)} "$path"; chmod ${a.mode} "$path"; fi`,
+        `sha256sum "$path" | cut -d' ' -f1`,
+    ].join("\n");
+}
+
+/** A symbolic link, replaced only when it points elsewhere. */
+export function linkScript(path: string, target: string): string {
+    return [
+        strict,
+        `mkdir -p "$(dirname ${shellQuote(path)})"`,
+        `[ "$(readlink ${shellQuote(path)} 2>/dev/null)" = ${shellQuote(target)} ] || ln -sfn ${shellQuote(target)} ${shellQuote(path)}`,
+        `printf '%s\\n' ${shellQuote(`link ${target}`)}`,
+    ].join("\n");
+}
+
+export interface ServiceScriptArgs {
+    readonly unit: string;
+    /** Revisions of the files the unit reads: a change restarts it. */
+    readonly revisions: readonly string[];
+    /** Restart (default) or reload when a file changed. */
+    readonly onChange: "restart" | "reload";
+}
+
+/** Keeps a unit enabled and running; (re)started only when this script's text changes, i.e. its files changed. */
+export function serviceScript(a: ServiceScriptArgs): string {
+    const unit = shellQuote(a.unit);
+    const action = a.onChange === "reload" ? "reload-or-restart" : "restart";
+    return [
+        strict,
+        `# revisions of ${a.unit}'s files: ${a.revisions.map((r) => r.slice(0, 16)).join(" ") || "none"}`,
+        `systemctl daemon-reload`,
+        `systemctl enable --quiet ${unit}`,
+        `systemctl ${action} ${unit}`,
+        `for i in 1 2 3 4 5 6 7 8 9 10; do systemctl is-active --quiet ${unit} && break; sleep 1; done`,
+        `sleep 1`,
+        `if ! systemctl is-active --quiet ${unit}; then journalctl -u ${unit} -n 40 --no-pager >&2 || true; echo "pulumi-rtc: ${a.unit} did not stay up" >&2; exit 1; fi`,
+    ].join("\n");
+}
+
+/** Makes a random secret file once (letters and digits, 32 of them); keeps an existing one. */
+export function generateSecretScript(path: string): string {
+    return [
+        strict,
+        `path=${shellQuote(path)}`,
+        `umask 077`,
+        `mkdir -p "$(dirname "$path")"`,
+        `if [ ! -s "$path" ]; then tr -dc 'A-Za-z0-9' < /dev/urandom | head -c 32 > "$path.new"; mv -f "$path.new" "$path"; fi`,
+    ].join("\n");
+}

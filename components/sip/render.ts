@@ -1,0 +1,138 @@
+import { managedHeader, secretPlaceholder } from "../common/managed";
+import { DnsRecord, addressRecords, naptrToSrv, srv } from "../dns/records";
+import { sipDefaults } from "./settings";
+
+// Kamailio's local defines, its wrapper config, tls.cfg and kamctlrc; the SIP records. Pure.
+
+export const SIP_DBRW_SECRET = "kamailio-dbrw";
+export const SIP_DBRO_SECRET = "kamailio-dbro";
+
+export interface SipListen {
+    readonly proto: "udp" | "tcp" | "tls";
+    /** Address bound on the host. */
+    readonly address: string;
+    readonly port: number;
+    /** Public address, when the host is behind 1:1 NAT. */
+    readonly advertise?: string;
+}
+
+export interface SipConfig {
+    readonly sipDomain: string;
+    readonly hostname: string;
+    readonly listen: readonly SipListen[];
+    readonly certFile: string;
+    readonly keyFile: string;
+}
+
+function socket(address: string, port: number): string {
+    return `${address.includes(":") ? `[${address}]` : address}:${port}`;
+}
+
+/** Imported by Debian's packaged kamailio.cfg before its #!ifdef blocks, so the packaged file stays untouched. */
+export function renderKamailioLocal(c: SipConfig): string {
+    return [
+        managedHeader("#"),
+        ...sipDefaults.defines.map((d) => `#!define ${d}`),
+        `#!define DBURL "mysql://${sipDefaults.dbRwUser}:${secretPlaceholder(SIP_DBRW_SECRET)}@localhost/${sipDefaults.dbName}"`,
+        "",
+        "# Only the service addresses, never every interface",
+        ...c.listen.map((l) => `listen=${l.proto}:${socket(l.address, l.port)}${l.advertise ? ` advertise ${socket(l.advertise, l.port)}` : ""}`),
+        "auto_aliases=no",
+        `alias="${c.sipDomain}"`,
+        `alias="${c.hostname}"`,
+        "",
+    ].join("\n");
+}
+
+export const KAMAILIO_MAIN_CFG = "/etc/kamailio/kamailio-rtc.cfg";
+
+/**
+ * The main config kamailio runs: the packaged kamailio.cfg, then the settings that must come after it.
+ * Passwords are checked against the ha1 digest column, never stored in plain text.
+ */
+export function renderKamailioMain(): string {
+    return [
+        "#!KAMAILIO",
+        managedHeader("#"),
+        "# Debian's packaged configuration, unmodified; it imports kamailio-local.cfg.",
+        'import_file "kamailio.cfg"',
+        "",
+        "# Digest authentication against the ha1 column (kamctlrc: STORE_PLAINTEXT_PW=0).",
+        'modparam("auth_db", "calculate_ha1", 0)',
+        'modparam("auth_db", "password_column", "ha1")',
+        "",
+    ].join("\n");
+}
+
+/** Points the packaged systemd unit at the wrapper config (the unit reads /etc/default/kamailio.d/*). */
+export function renderKamailioDefaults(): string {
+    return [managedHeader("#"), `CFGFILE=${KAMAILIO_MAIN_CFG}`, ""].join("\n");
+}
+
+export function renderTlsCfg(c: SipConfig): string {
+    return [
+        managedHeader("#"),
+        "[server:default]",
+        "method = TLSv1.2+",
+        "verify_certificate = no",
+        "require_certificate = no",
+        `certificate = ${c.certFile}`,
+        `private_key = ${c.keyFile}`,
+        "",
+        "[client:default]",
+        "method = TLSv1.2+",
+        "verify_certificate = yes",
+        "require_certificate = yes",
+        "ca_list = /etc/ssl/certs/ca-certificates.crt",
+        "",
+    ].join("\n");
+}
+
+/** kamctl/kamdbctl settings: non-interactive, MySQL, generated passwords, no plain-text passwords. */
+export function renderKamctlrc(c: SipConfig): string {
+    return [
+        managedHeader("#"),
+        `SIP_DOMAIN=${c.sipDomain}`,
+        "DBENGINE=MYSQL",
+        "DBHOST=localhost",
+        `DBNAME=${sipDefaults.dbName}`,
+        `DBRWUSER="${sipDefaults.dbRwUser}"`,
+        `DBRWPW="${secretPlaceholder(SIP_DBRW_SECRET)}"`,
+        `DBROUSER="${sipDefaults.dbRoUser}"`,
+        `DBROPW="${secretPlaceholder(SIP_DBRO_SECRET)}"`,
+        'DBROOTUSER="root"',
+        "# root reaches MariaDB through its unix socket; no root password to ask for",
+        "DBROOTPWSKIP=yes",
+        'CHARSET="latin1"',
+        "INSTALL_EXTRA_TABLES=no",
+        "INSTALL_PRESENCE_TABLES=no",
+        "INSTALL_DBUID_TABLES=no",
+        "STORE_PLAINTEXT_PW=0",
+        "",
+    ].join("\n");
+}
+
+export interface SipRecordsInput {
+    readonly sipDomain: string;
+    readonly hostname: string;
+    readonly ipv4: readonly string[];
+    readonly ipv6: readonly string[];
+    readonly port: number;
+    readonly tlsPort: number;
+    readonly tls443?: { readonly address: string };
+}
+
+/** RFC 3263: NAPTR at the SIP domain hands over to SRV records, TLS first. */
+export function sipRecords(r: SipRecordsInput): DnsRecord[] {
+    const d = r.sipDomain;
+    return [
+        ...addressRecords(r.hostname, r.tls443 ? [...new Set([...r.ipv4, r.tls443.address])] : r.ipv4, r.ipv6),
+        naptrToSrv(d, 10, 10, "SIPS+D2T", `_sips._tcp.${d}`),
+        naptrToSrv(d, 20, 10, "SIP+D2T", `_sip._tcp.${d}`),
+        naptrToSrv(d, 30, 10, "SIP+D2U", `_sip._udp.${d}`),
+        srv("sips", "tcp", d, r.tlsPort, r.hostname),
+        ...(r.tls443 ? [srv("sips", "tcp", d, 443, r.hostname, 10)] : []),
+        srv("sip", "tcp", d, r.port, r.hostname),
+        srv("sip", "udp", d, r.port, r.hostname),
+    ];
+}

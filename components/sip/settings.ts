@@ -1,0 +1,55 @@
+import * as pulumi from "@pulumi/pulumi";
+import { ServiceCertificate } from "../common/tls";
+import { RtcHost } from "../host/rtcHost";
+
+/** A SIP subscriber, `name@sipDomain`. */
+export interface SipUser {
+    /** User part of the address, for example `roland`. */
+    readonly name: string;
+    /** Password. Pass a secret; at least 12 characters. Stored only as digest hashes (ha1, ha1b). */
+    readonly password: pulumi.Input<string>;
+}
+
+export interface SipProxyArgs {
+    /** The Debian host to configure. */
+    readonly host: RtcHost;
+    /** The zone that publishes the records. Default: the host's domain. */
+    readonly domain?: string;
+    /** The SIP domain of users' addresses (`roland@sip.falcot.com`). Default: `sip.<domain>`. */
+    readonly sipDomain?: string;
+    /** The proxy's own name, the target of the SRV records. Default: `sip-proxy.<domain>`. */
+    readonly hostname?: string;
+    /** Public IPv4 addresses to listen on. Default: all of the host's. */
+    readonly ipv4?: readonly string[];
+    /** Public IPv6 addresses to listen on. Default: all of the host's. */
+    readonly ipv6?: readonly string[];
+    /** SIP over UDP and TCP. Default 5060. */
+    readonly port?: number;
+    /** SIP over TLS. Default 5061. */
+    readonly tlsPort?: number;
+    /** An extra SIP-over-TLS listener on port 443 at this IPv4 address (port-443 layout). Default: none. */
+    readonly tls443Address?: string;
+    /** Certificate valid for `hostname` and `sipDomain`. Default: one issued by an internal CA made for this proxy. */
+    readonly certificate?: ServiceCertificate;
+    /** Subscribers. Default: none. */
+    readonly users?: readonly SipUser[];
+    /**
+     * Password of Kamailio's read-write database user. Default: generated on the host and kept there, never in
+     * Pulumi state (it never needs to leave the host).
+     */
+    readonly databasePassword?: pulumi.Input<string>;
+    /** TTL of the records it publishes. Default 3600. */
+    readonly dnsTtl?: number;
+}
+
+export const sipDefaults = {
+    port: 5060,
+    tlsPort: 5061,
+    dbName: "kamailio",
+    dbRwUser: "kamailio",
+    dbRoUser: "kamailioro",
+    tlsDir: "/etc/kamailio/tls",
+    /** The seed's defines, plus TLS and flood protection. */
+    defines: ["WITH_MYSQL", "WITH_AUTH", "WITH_USRLOCDB", "WITH_TLS", "WITH_ANTIFLOOD"],
+    minPasswordLength: 12,
+} as const;

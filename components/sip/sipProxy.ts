@@ -1,0 +1,208 @@
+import * as pulumi from "@pulumi/pulumi";
+import { checkHostAddresses, checkPassword, userLines } from "../common/component";
+import { defaultCertificate } from "../common/defaultCertificate";
+import { missingNames } from "../common/tls";
+import { Checker, show } from "../common/validation";
+import { DnsRecord } from "../dns/records";
+import { HostContext, HostFile, hostGeneratedSecret, hostSecret, keepServiceRunning, runStep, writeCertificate, writeFile } from "../host/primitives";
+import { SECRET_DIR, shellQuote } from "../host/scripts";
+import { bindLowPortsDropIn } from "../turn/turnServer";
+import {
+    KAMAILIO_MAIN_CFG, SIP_DBRO_SECRET, SIP_DBRW_SECRET, SipConfig, SipListen,
+    renderKamailioDefaults, renderKamailioLocal, renderKamailioMain, renderKamctlrc, renderTlsCfg, sipRecords,
+} from "./render";
+import { SipProxyArgs, sipDefaults } from "./settings";
+
+export * from "./settings";
+
+const knownArgs = ["host", "domain", "sipDomain", "hostname", "ipv4", "ipv6", "port", "tlsPort", "tls443Address", "certificate", "users", "databasePassword", "dnsTtl"];
+
+/**
+ * Kamailio on MariaDB, as the seed sets it up: authentication and persistent user location, plus TLS and
+ * flood protection. Installs the packages, secures MariaDB, writes the configuration without touching the
+ * packaged kamailio.cfg, creates the database once, adds subscribers and keeps both daemons running.
+ */
+export class SipProxy extends pulumi.ComponentResource {
+    readonly dnsRecords: DnsRecord[];
+    readonly sipDomain: string;
+    readonly hostname: string;
+    /** CA certificate that signed the proxy's certificate, when the proxy made its own. */
+    readonly caCertPem?: pulumi.Output<string>;
+    /** Rendered files by path; secrets are placeholders. */
+    readonly files: Readonly<Record<string, string>>;
+
+    constructor(name: string, args: SipProxyArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("rtc:index:SipProxy", name, {}, opts);
+        const c = new Checker(`SipProxy "${name}"`);
+        c.unknownKeys("", args, knownArgs);
+        const host = args.host;
+        const domain = args.domain ?? host.domain;
+        c.domain("domain", domain);
+        const sipDomain = args.sipDomain ?? `sip.${domain}`;
+        c.domain("sipDomain", sipDomain);
+        const hostname = args.hostname ?? `sip-proxy.${domain}`;
+        c.domain("hostname", hostname);
+        const ipv4 = checkHostAddresses(c, "ipv4", args.ipv4, host.ipv4.map((a) => a.public), host.ipv4.map((a) => a.public));
+        const ipv6 = checkHostAddresses(c, "ipv6", args.ipv6, host.ipv6.map((a) => a.public), host.ipv6.map((a) => a.public));
+        c.check(ipv4.length + ipv6.length > 0, "ipv4", "is empty", "list at least one address to listen on");
+        const port = args.port ?? sipDefaults.port;
+        const tlsPort = args.tlsPort ?? sipDefaults.tlsPort;
+        c.port("port", port);
+        c.port("tlsPort", tlsPort);
+        c.check(port !== tlsPort, "tlsPort", `is ${tlsPort}, the same as port`, "give SIP over TLS its own port, such as 5061");
+        if (args.tls443Address !== undefined) {
+            c.check(host.ipv4.some((a) => a.public === args.tls443Address), "tls443Address", `is ${show(args.tls443Address)}, which the host does not have`, `use one of ${host.ipv4.map((a) => a.public).join(", ")}`);
+            c.check(![port, tlsPort].includes(443), "tls443Address", "is set while port or tlsPort is already 443", "drop tls443Address or move the other port");
+        }
+        if (args.certificate) {
+            const missing = missingNames(args.certificate, [hostname, sipDomain]);
+            c.check(missing.length === 0, "certificate", `is for ${show(args.certificate.dnsNames)} and lacks ${missing.join(", ")}`, `issue it for ${hostname} and ${sipDomain}`);
+        }
+        const users = (args.users ?? []).map((u, i) => {
+            c.identifier(`users[${i}].name`, u.name);
+            return { kind: "user", name: u.name, password: checkPassword(c, `users[${i}].password`, u.password, sipDefaults.minPasswordLength) };
+        });
+        users.forEach((u, i) => { if (users.findIndex((x) => x.name === u.name) !== i) c.fail(`users[${i}].name`, `repeats ${u.name}`, "list each user once"); });
+        if (args.databasePassword !== undefined) checkPassword(c, "databasePassword", args.databasePassword, 16);
+        c.done();
+
+        let certificate = args.certificate;
+        if (!certificate) {
+            const made = defaultCertificate(this, name, [hostname, sipDomain]);
+            certificate = made.certificate;
+            this.caCertPem = made.caCertPem;
+        }
+        const listenOn = (proto: SipListen["proto"], p: number, addresses: readonly string[]): SipListen[] =>
+            addresses.map((a) => {
+                const bound = host.privateOf(a);
+                return bound === a ? { proto, address: a, port: p } : { proto, address: bound, port: p, advertise: a };
+            });
+        const config: SipConfig = {
+            sipDomain,
+            hostname,
+            listen: [
+                ...listenOn("udp", port, [...ipv4, ...ipv6]),
+                ...listenOn("tcp", port, [...ipv4, ...ipv6]),
+                ...listenOn("tls", tlsPort, [...ipv4, ...ipv6]),
+                ...(args.tls443Address ? listenOn("tls", 443, [args.tls443Address]) : []),
+            ],
+            certFile: `${sipDefaults.tlsDir}/${hostname}.crt`,
+            keyFile: `${sipDefaults.tlsDir}/${hostname}.key`,
+        };
+        this.sipDomain = sipDomain;
+        this.hostname = hostname;
+        this.dnsRecords = sipRecords({ sipDomain, hostname, ipv4, ipv6, port, tlsPort, tls443: args.tls443Address ? { address: args.tls443Address } : undefined });
+        const rendered: Record<string, string> = {
+            "/etc/kamailio/kamailio-local.cfg": renderKamailioLocal(config),
+            [KAMAILIO_MAIN_CFG]: renderKamailioMain(),
+            "/etc/default/kamailio.d/pulumi-rtc": renderKamailioDefaults(),
+            "/etc/kamailio/tls.cfg": renderTlsCfg(config),
+            "/etc/kamailio/kamctlrc": renderKamctlrc(config),
+        };
+        this.files = rendered;
+
+        // Install
+        const packages = host.requirePackages(["mariadb-server", "kamailio", "kamailio-mysql-modules", "kamailio-tls-modules"]);
+        const ctx: HostContext = { host, parent: this, prefix: name, after: [packages] };
+
+        // MariaDB: secured, then running
+        const mariadbFile = writeFile(ctx, { path: "/etc/mysql/mariadb.conf.d/90-pulumi-rtc.cnf", content: renderMariadbConf() });
+        const mariadb = keepServiceRunning(ctx, { unit: "mariadb", files: [mariadbFile] });
+        const secured = runStep(ctx, { id: "mariadb-secure", script: secureMariadbScript(), dependsOn: [mariadb] });
+
+        // Configure
+        const secrets: Record<string, HostFile> = {
+            [SIP_DBRW_SECRET]: args.databasePassword !== undefined ? hostSecret(ctx, SIP_DBRW_SECRET, args.databasePassword) : hostGeneratedSecret(ctx, SIP_DBRW_SECRET),
+            [SIP_DBRO_SECRET]: hostGeneratedSecret(ctx, SIP_DBRO_SECRET),
+        };
+        const files = Object.entries(rendered).map(([path, content]) =>
+            writeFile(ctx, { path, content, group: path.startsWith("/etc/kamailio") ? "kamailio" : "root" }, secrets));
+        files.push(...writeCertificate(ctx, certificate, { certFile: config.certFile, keyFile: config.keyFile, group: "kamailio" }));
+        if (args.tls443Address) files.push(writeFile(ctx, bindLowPortsDropIn("kamailio")));
+
+        // Database, once; then its users' passwords from the host's secret store
+        const database = runStep(ctx, {
+            id: "database",
+            script: createDatabaseScript(),
+            dependsOn: [secured, ...files.map((f) => f.command)],
+        });
+
+        // Add users
+        const usersStep = runStep(ctx, { id: "users", script: sipUsersScript(sipDomain), stdin: userLines(users), dependsOn: [database] });
+
+        // Start
+        keepServiceRunning(ctx, { unit: "kamailio", files, dependsOn: [database, usersStep] });
+        this.registerOutputs({ sipDomain, hostname, dnsRecords: this.dnsRecords });
+    }
+}
+
+export function renderMariadbConf(): string {
+    return [
+        "# Managed by pulumi-rtc (Pulumi). Do not edit by hand.",
+        "[mariadb]",
+        "# Kamailio is the only client, on this host",
+        "bind-address = 127.0.0.1",
+        "skip-name-resolve",
+        "local-infile = 0",
+        "",
+    ].join("\n");
+}
+
+/** What mysql_secure_installation does, without its prompts: root by unix socket only, no anonymous users, no test database. */
+export function secureMariadbScript(): string {
+    return [
+        "set -eu",
+        "mysql <<'SQL'",
+        "DELETE FROM mysql.global_priv WHERE User='';",
+        "DELETE FROM mysql.global_priv WHERE User='root' AND Host NOT IN ('localhost');",
+        "DROP DATABASE IF EXISTS test;",
+        "DELETE FROM mysql.db WHERE Db='test' OR Db='test\\\\_%';",
+        "FLUSH PRIVILEGES;",
+        "SQL",
+    ].join("\n");
+}
+
+/**
+ * `kamdbctl create` once, with throw-away passwords, then the real ones from the host's secret store, so no
+ * password stays on a command line.
+ */
+export function createDatabaseScript(): string {
+    const db = sipDefaults.dbName;
+    return [
+        "set -eu",
+        `if ! mysql -N -e "SHOW DATABASES LIKE '${db}'" | grep -qx ${shellQuote(db)}; then`,
+        "  home=$(mktemp -d)",
+        "  trap 'rm -rf \"$home\"' EXIT",
+        "  throwaway=$(tr -dc 'A-Za-z0-9' < /dev/urandom | head -c 24)",
+        "  printf 'DBRWPW=\"%s\"\\nDBROPW=\"%s\"\\n' \"$throwaway\" \"$throwaway\" > \"$home/.kamctlrc\"",
+        "  HOME=\"$home\" kamdbctl create </dev/null",
+        "fi",
+        `rw=$(cat ${SECRET_DIR}/${SIP_DBRW_SECRET})`,
+        `ro=$(cat ${SECRET_DIR}/${SIP_DBRO_SECRET})`,
+        "{",
+        `  printf "ALTER USER '${sipDefaults.dbRwUser}'@'localhost' IDENTIFIED BY '%s';\\n" "$rw"`,
+        `  printf "ALTER USER '${sipDefaults.dbRoUser}'@'localhost' IDENTIFIED BY '%s';\\n" "$ro"`,
+        "  echo 'FLUSH PRIVILEGES;'",
+        "} | mysql",
+    ].join("\n");
+}
+
+/** Replaces the domain's subscribers with the declared ones, storing only the digest hashes ha1 and ha1b. */
+export function sipUsersScript(sipDomain: string): string {
+    return [
+        "set -eu",
+        `domain=${shellQuote(sipDomain)}`,
+        "{",
+        "  echo 'START TRANSACTION;'",
+        "  echo \"DELETE FROM subscriber WHERE domain='$domain';\"",
+        "  while read -r kind name pw64; do",
+        "    [ \"$kind\" = user ] || continue",
+        "    pw=$(printf '%s' \"$pw64\" | base64 -d)",
+        "    ha1=$(printf '%s:%s:%s' \"$name\" \"$domain\" \"$pw\" | md5sum | cut -d' ' -f1)",
+        "    ha1b=$(printf '%s@%s:%s:%s' \"$name\" \"$domain\" \"$domain\" \"$pw\" | md5sum | cut -d' ' -f1)",
+        "    echo \"INSERT INTO subscriber (username, domain, password, ha1, ha1b) VALUES ('$name', '$domain', '', '$ha1', '$ha1b');\"",
+        "  done",
+        "  echo 'COMMIT;'",
+        `} | mysql ${sipDefaults.dbName}`,
+    ].join("\n");
+}

@@ -1,0 +1,85 @@
+import { managedHeader, secretPlaceholder } from "../common/managed";
+import { DnsRecord, addressRecords, naptrToSrv, srv } from "../dns/records";
+
+// turnserver.conf and coturn's DNS records. Pure.
+
+export interface TurnConfig {
+    readonly realm: string;
+    readonly serverName: string;
+    /** Public address, and the address bound on the host. */
+    readonly addresses: readonly { readonly public: string; readonly private: string }[];
+    readonly port: number;
+    readonly tls?: { readonly port: number; readonly certFile: string; readonly keyFile: string };
+    readonly userDb: { readonly kind: "sqlite"; readonly path: string } | { readonly kind: "mysql" | "postgresql" | "redis" };
+    readonly staticAuthSecret: boolean;
+    readonly relayPorts: { readonly min: number; readonly max: number };
+    readonly deniedPeerRanges: readonly string[];
+}
+
+export const TURN_USERDB_SECRET = "coturn-userdb";
+export const TURN_AUTH_SECRET = "coturn-static-auth-secret";
+
+const userDbKey = { mysql: "mysql-userdb", postgresql: "psql-userdb", redis: "redis-userdb" } as const;
+
+export function renderTurnserverConf(c: TurnConfig): string {
+    const lines: string[] = [
+        managedHeader("#"),
+        "# Listening and relay addresses",
+        `listening-port=${c.port}`,
+        ...(c.tls ? [`tls-listening-port=${c.tls.port}`] : ["no-tls", "no-dtls"]),
+        ...c.addresses.map((a) => `listening-ip=${a.private}`),
+        ...c.addresses.map((a) => `relay-ip=${a.private}`),
+        ...c.addresses.filter((a) => a.public !== a.private).map((a) => `external-ip=${a.public}/${a.private}`),
+        `min-port=${c.relayPorts.min}`,
+        `max-port=${c.relayPorts.max}`,
+        "",
+        "# Authentication",
+        `realm=${c.realm}`,
+        `server-name=${c.serverName}`,
+        "fingerprint",
+        "lt-cred-mech",
+        ...(c.staticAuthSecret ? ["use-auth-secret", `static-auth-secret=${secretPlaceholder(TURN_AUTH_SECRET)}`] : []),
+        c.userDb.kind === "sqlite" ? `userdb=${c.userDb.path}` : `${userDbKey[c.userDb.kind]}="${secretPlaceholder(TURN_USERDB_SECRET)}"`,
+    ];
+    if (c.tls) {
+        lines.push("", "# TLS: 1.2 or later", `cert=${c.tls.certFile}`, `pkey=${c.tls.keyFile}`, "no-tlsv1", "no-tlsv1_1");
+    }
+    lines.push(
+        "",
+        "# Security baseline",
+        "no-cli",
+        "no-multicast-peers",
+        "no-software-attribute",
+        ...c.deniedPeerRanges.map((r) => `denied-peer-ip=${r}`),
+        "",
+        "# Logging to the journal",
+        "syslog",
+        "",
+    );
+    return lines.join("\n");
+}
+
+export interface TurnRecordsInput {
+    readonly domain: string;
+    readonly hostname: string;
+    readonly ipv4: readonly string[];
+    readonly ipv6: readonly string[];
+    readonly port: number;
+    readonly tlsPort?: number;
+}
+
+/** STUN/TURN SRV records and the RFC 5928 S-NAPTR records, under the users' domain. */
+export function turnRecords(r: TurnRecordsInput): DnsRecord[] {
+    const out: DnsRecord[] = [
+        ...addressRecords(r.hostname, r.ipv4, r.ipv6),
+        srv("stun", "udp", r.domain, r.port, r.hostname),
+        srv("turn", "udp", r.domain, r.port, r.hostname),
+        srv("turn", "tcp", r.domain, r.port, r.hostname),
+        naptrToSrv(r.domain, 10, 0, "RELAY:turn.udp", `_turn._udp.${r.domain}`),
+        naptrToSrv(r.domain, 10, 10, "RELAY:turn.tcp", `_turn._tcp.${r.domain}`),
+    ];
+    if (r.tlsPort !== undefined) {
+        out.push(srv("turns", "tcp", r.domain, r.tlsPort, r.hostname), naptrToSrv(r.domain, 10, 20, "RELAY:turn.tls", `_turns._tcp.${r.domain}`));
+    }
+    return out;
+}

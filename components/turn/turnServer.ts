@@ -1,0 +1,164 @@
+import * as pulumi from "@pulumi/pulumi";
+import { checkHostAddresses, checkPassword, userLines } from "../common/component";
+import { missingNames } from "../common/tls";
+import { Checker, show } from "../common/validation";
+import { DnsRecord } from "../dns/records";
+import { HostContext, HostFile, hostSecret, keepServiceRunning, runStep, writeCertificate, writeFile } from "../host/primitives";
+import { shellQuote } from "../host/scripts";
+import { TURN_AUTH_SECRET, TURN_USERDB_SECRET, TurnConfig, renderTurnserverConf, turnRecords } from "./render";
+import { TurnServerArgs, baselineDeniedPeerRanges, turnDefaults } from "./settings";
+
+export * from "./settings";
+
+const knownArgs = ["host", "domain", "hostname", "realm", "ipv4", "ipv6", "port", "tlsPort", "certificate", "users", "adminUsers",
+    "staticAuthSecret", "userDb", "relayPorts", "extraDeniedPeerRanges", "dnsTtl"];
+
+/**
+ * coturn, the TURN/STUN server: installs it, writes /etc/turnserver.conf, adds users, keeps it running.
+ * `new TurnServer("turn", { host })` is enough for a STUN/TURN server on all of the host's IPv4 addresses.
+ */
+export class TurnServer extends pulumi.ComponentResource {
+    /** The DNS records clients use to find this server. */
+    readonly dnsRecords: DnsRecord[];
+    readonly hostname: string;
+    readonly realm: string;
+    /** The rendered configuration; secrets are placeholders. */
+    readonly configText: string;
+    readonly ipv4: readonly string[];
+
+    constructor(name: string, args: TurnServerArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("rtc:index:TurnServer", name, {}, opts);
+        const c = new Checker(`TurnServer "${name}"`);
+        c.unknownKeys("", args, knownArgs);
+        const host = args.host;
+        const domain = args.domain ?? host.domain;
+        c.domain("domain", domain);
+        const hostname = args.hostname ?? `turn-server.${domain}`;
+        c.domain("hostname", hostname);
+        const realm = args.realm ?? domain;
+        c.domain("realm", realm);
+        const ipv4 = checkHostAddresses(c, "ipv4", args.ipv4, host.ipv4.map((a) => a.public), host.ipv4.map((a) => a.public));
+        const ipv6 = checkHostAddresses(c, "ipv6", args.ipv6, host.ipv6.map((a) => a.public), []);
+        c.check(ipv4.length + ipv6.length > 0, "ipv4", "is empty", "list at least one address to listen on");
+        const port = args.port ?? turnDefaults.port;
+        c.port("port", port);
+        const tlsPort = args.tlsPort ?? turnDefaults.tlsPort;
+        c.port("tlsPort", tlsPort);
+        c.check(port !== tlsPort, "tlsPort", `is ${tlsPort}, the same as port`, "give TURN over TLS its own port, such as 5349 or 443");
+        if (args.tlsPort !== undefined && !args.certificate) c.fail("tlsPort", "is set without a certificate", "pass certificate, or drop tlsPort");
+        if (args.certificate) {
+            const missing = missingNames(args.certificate, [hostname]);
+            c.check(missing.length === 0, "certificate", `is for ${show(args.certificate.dnsNames)}, not for ${hostname}`, `issue it for ${hostname} (RtcCertificates does)`);
+        }
+        const relayPorts = args.relayPorts ?? turnDefaults.relayPorts;
+        c.check(Number.isInteger(relayPorts.min) && Number.isInteger(relayPorts.max) && relayPorts.min >= 1024 && relayPorts.min < relayPorts.max && relayPorts.max <= 65535,
+            "relayPorts", `is ${show(relayPorts)}`, "use a range such as { min: 49152, max: 65535 }");
+        const userDb = args.userDb ?? { kind: "sqlite" as const };
+        c.check(["sqlite", "mysql", "postgresql", "redis"].includes(userDb.kind), "userDb.kind", `is ${show(userDb.kind)}`, "use sqlite, mysql, postgresql or redis");
+        const users = args.users ?? [];
+        const admins = args.adminUsers ?? [];
+        if (userDb.kind !== "sqlite" && users.length + admins.length > 0) {
+            c.fail("users", `cannot be added to a ${userDb.kind} user database by this component`, "use the default sqlite userDb, or manage those users with turnadmin against that database");
+        }
+        const passwordEntries = [
+            ...users.map((u, i) => ({ kind: "user", field: `users[${i}]`, u })),
+            ...admins.map((u, i) => ({ kind: "admin", field: `adminUsers[${i}]`, u })),
+        ].map((e) => {
+            c.identifier(`${e.field}.name`, e.u.name);
+            return { kind: e.kind, name: e.u.name, password: checkPassword(c, `${e.field}.password`, e.u.password, turnDefaults.minPasswordLength) };
+        });
+        for (const list of [users, admins]) {
+            const names = list.map((u) => u.name);
+            names.forEach((n, i) => { if (names.indexOf(n) !== i) c.fail(`users`, `lists ${n} twice`, "list each user once"); });
+        }
+        (args.extraDeniedPeerRanges ?? []).forEach((r, i) => c.check(/^[0-9a-f.:]+(-[0-9a-f.:]+)?$/i.test(r), `extraDeniedPeerRanges[${i}]`, `is ${show(r)}`, "write an address or a range start-end"));
+        if (args.staticAuthSecret !== undefined) checkPassword(c, "staticAuthSecret", args.staticAuthSecret, 24);
+        c.done();
+
+        const tls = args.certificate
+            ? { port: tlsPort, certFile: `${turnDefaults.certDir}/${hostname}.crt`, keyFile: `${turnDefaults.certDir}/${hostname}.key` }
+            : undefined;
+        const config: TurnConfig = {
+            realm,
+            serverName: hostname,
+            addresses: [...ipv4, ...ipv6].map((a) => ({ public: a, private: host.privateOf(a) })),
+            port,
+            tls,
+            userDb: userDb.kind === "sqlite" ? { kind: "sqlite", path: userDb.path ?? turnDefaults.sqlitePath } : { kind: userDb.kind },
+            staticAuthSecret: args.staticAuthSecret !== undefined,
+            relayPorts,
+            deniedPeerRanges: [...baselineDeniedPeerRanges, ...(args.extraDeniedPeerRanges ?? [])],
+        };
+        this.configText = renderTurnserverConf(config);
+        this.hostname = hostname;
+        this.realm = realm;
+        this.ipv4 = ipv4;
+        this.dnsRecords = turnRecords({ domain, hostname, ipv4, ipv6: [], port, tlsPort: tls?.port });
+
+        // Install
+        const packages = host.requirePackages(["coturn", "sqlite3"]);
+        const ctx: HostContext = { host, parent: this, prefix: name, after: [packages] };
+
+        // Configure
+        const secrets: Record<string, HostFile> = {};
+        if (args.staticAuthSecret !== undefined) secrets[TURN_AUTH_SECRET] = hostSecret(ctx, TURN_AUTH_SECRET, args.staticAuthSecret);
+        if (userDb.kind !== "sqlite") secrets[TURN_USERDB_SECRET] = hostSecret(ctx, TURN_USERDB_SECRET, userDb.connection);
+        const files: HostFile[] = [writeFile(ctx, { path: turnDefaults.configPath, content: this.configText, group: "turnserver" }, secrets)];
+        if (tls && args.certificate) files.push(...writeCertificate(ctx, args.certificate, { ...tls, group: "turnserver" }));
+        if (tls && tls.port < 1024) files.push(writeFile(ctx, bindLowPortsDropIn("coturn")));
+
+        // Add users
+        const sqlitePath = config.userDb.kind === "sqlite" ? config.userDb.path : "";
+        const usersStep = userDb.kind === "sqlite"
+            ? runStep(ctx, { id: "users", script: turnUsersScript(sqlitePath, realm), stdin: userLines(passwordEntries) })
+            : undefined;
+
+        // Start
+        keepServiceRunning(ctx, { unit: "coturn", files, dependsOn: usersStep ? [usersStep] : [] });
+        this.registerOutputs({ hostname, realm, dnsRecords: this.dnsRecords });
+    }
+}
+
+/** Lets a unit's unprivileged user bind ports below 1024 (port-443 layout). */
+export function bindLowPortsDropIn(unit: string) {
+    return {
+        path: `/etc/systemd/system/${unit}.service.d/pulumi-rtc-bind-443.conf`,
+        content: [
+            "# Managed by pulumi-rtc (Pulumi). Do not edit by hand.",
+            "# Lets the service's own user bind port 443.",
+            "[Service]",
+            "AmbientCapabilities=CAP_NET_BIND_SERVICE",
+            "",
+        ].join("\n"),
+    };
+}
+
+/** Replaces coturn's users in its SQLite database with the declared ones; passwords arrive on stdin. */
+export function turnUsersScript(db: string, realm: string): string {
+    return [
+        "set -eu",
+        `db=${shellQuote(db)}`,
+        `realm=${shellQuote(realm)}`,
+        `mkdir -p "$(dirname "$db")"`,
+        "{",
+        "  echo \"CREATE TABLE IF NOT EXISTS turnusers_lt (realm varchar(127) default '', name varchar(512), hmackey char(128), PRIMARY KEY (realm,name));\"",
+        "  echo \"CREATE TABLE IF NOT EXISTS admin_user (name varchar(32), realm varchar(127), password varchar(127), primary key (name));\"",
+        "  echo 'BEGIN;'",
+        "  echo \"DELETE FROM turnusers_lt WHERE realm='$realm';\"",
+        "  echo 'DELETE FROM admin_user;'",
+        "  while read -r kind name pw64; do",
+        "    pw=$(printf '%s' \"$pw64\" | base64 -d)",
+        "    case \"$kind\" in",
+        "      user) key=$(printf '%s:%s:%s' \"$name\" \"$realm\" \"$pw\" | md5sum | cut -d' ' -f1)",
+        "            echo \"INSERT INTO turnusers_lt (realm,name,hmackey) VALUES ('$realm','$name','$key');\" ;;",
+        "      admin) salt=$(od -An -tx1 -N8 /dev/urandom | tr -d ' \\n')",
+        "             hash=$({ perl -e 'print pack(\"H*\", $ARGV[0])' \"$salt\"; printf '%s' \"$pw\"; } | sha256sum | cut -d' ' -f1)",
+        "             echo \"INSERT INTO admin_user (name,realm,password) VALUES ('$name','','\\$5\\$$salt\\$$hash');\" ;;",
+        "    esac",
+        "  done",
+        "  echo 'COMMIT;'",
+        "} | sqlite3 \"$db\"",
+        "chown turnserver:turnserver \"$db\"",
+        "chmod 0640 \"$db\"",
+    ].join("\n");
+}

@@ -17,6 +17,8 @@ declare -A probe=(
   [kamailio-tls-modules]=/usr/lib/x86_64-linux-gnu/kamailio/modules/tls.so
   [prosody]=/usr/bin/prosodyctl
   [lua-sec]=/usr/share/lua/5.4/ssl.lua
+  # prosody Recommends it (a normal install pulls it in): DNS resolver
+  [lua-unbound]=/usr/lib/x86_64-linux-gnu/lua/5.4/lunbound.so
   [lua-dbi-mysql]=/usr/lib/x86_64-linux-gnu/lua/5.4/dbd/mysql.so
   [coturn]=/usr/bin/turnserver
   [bind9-utils]=/usr/bin/named-checkzone

@@ -126,13 +126,15 @@ export interface ServiceSpec {
     /** The files the unit reads; it restarts only when one of them changed. */
     readonly files: readonly HostFile[];
     readonly onChange?: "restart" | "reload";
+    /** A command that checks the new configuration before the unit is (re)started; on failure the old one keeps running. */
+    readonly check?: string;
     readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
 /** Keeps a systemd unit enabled and running. */
 export function keepServiceRunning(ctx: HostContext, spec: ServiceSpec): remote.Command {
     const create = pulumi.all(spec.files.map((f) => f.revision))
-        .apply((revs) => serviceScript({ unit: spec.unit, revisions: revs, onChange: spec.onChange ?? "restart" }));
+        .apply((revs) => serviceScript({ unit: spec.unit, revisions: revs, onChange: spec.onChange ?? "restart", check: spec.check }));
     return new remote.Command(`${ctx.prefix}-service-${spec.unit.replace(/\.service$/, "")}`, {
         connection: ctx.host.connection,
         create,

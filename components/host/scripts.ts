@@ -78,6 +78,8 @@ export interface ServiceScriptArgs {
     readonly revisions: readonly string[];
     /** Restart (default) or reload when a file changed. */
     readonly onChange: "restart" | "reload";
+    /** Checks the configuration first; the unit is not touched when it fails. */
+    readonly check?: string;
 }
 
 /** Keeps a unit enabled and running; (re)started only when this script's text changes, i.e. its files changed. */
@@ -87,6 +89,7 @@ export function serviceScript(a: ServiceScriptArgs): string {
     return [
         strict,
         `# revisions of ${a.unit}'s files: ${a.revisions.map((r) => r.slice(0, 16)).join(" ") || "none"}`,
+        ...(a.check ? [a.check] : []),
         `systemctl daemon-reload`,
         `systemctl enable --quiet ${unit}`,
         `systemctl ${action} ${unit}`,
@@ -104,5 +107,52 @@ export function generateSecretScript(path: string): string {
         `umask 077`,
         `mkdir -p "$(dirname "$path")"`,
         `if [ ! -s "$path" ]; then tr -dc 'A-Za-z0-9' < /dev/urandom | head -c 32 > "$path.new"; mv -f "$path.new" "$path"; fi`,
+    ].join("\n");
+}
+
+export interface UserSyncArgs {
+    /** Names the state file that remembers which users this step manages. */
+    readonly id: string;
+    /** Shell run once before the users; its output goes to the batch. */
+    readonly begin?: string;
+    /** Shell run per declared user with $kind, $name and $pw set; its output goes to the batch. */
+    readonly upsert: string;
+    /** Shell run per user this step added before and that is no longer declared ($kind, $name). */
+    readonly remove: string;
+    readonly end?: string;
+    /** Shell that applies the batch in "$batch" (e.g. feeds it to a database client). */
+    readonly apply: string;
+}
+
+/**
+ * Brings the declared users (stdin lines `kind name base64(password)`) into a user store, and removes only the
+ * users this step itself added earlier: users made by hand survive. Passwords never reach a command line.
+ */
+export function userSyncScript(a: UserSyncArgs): string {
+    return [
+        strict,
+        `state=${shellQuote(`/var/lib/pulumi-rtc/${a.id}.users`)}`,
+        `mkdir -p /var/lib/pulumi-rtc && chmod 0700 /var/lib/pulumi-rtc`,
+        `umask 077`,
+        `batch=$(mktemp) && declared=$(mktemp)`,
+        `trap 'rm -f "$batch" "$declared"' EXIT`,
+        `{`,
+        a.begin ?? ":",
+        `while read -r kind name pw64; do`,
+        `  pw=$(printf '%s' "$pw64" | base64 -d)`,
+        `  printf '%s %s\\n' "$kind" "$name" >> "$declared"`,
+        a.upsert,
+        `done`,
+        `if [ -f "$state" ]; then`,
+        `  while read -r kind name; do`,
+        `    grep -qx "$kind $name" "$declared" && continue`,
+        a.remove,
+        `  done < "$state"`,
+        `fi`,
+        a.end ?? ":",
+        `} > "$batch"`,
+        a.apply,
+        `mv -f "$declared" "$state"`,
+        `echo "users: $(wc -l < "$state")"`,
     ].join("\n");
 }

@@ -5,7 +5,7 @@ import { missingNames } from "../common/tls";
 import { Checker, show } from "../common/validation";
 import { DnsRecord } from "../dns/records";
 import { HostContext, HostFile, hostGeneratedSecret, hostSecret, keepServiceRunning, runStep, writeCertificate, writeFile } from "../host/primitives";
-import { SECRET_DIR, shellQuote } from "../host/scripts";
+import { SECRET_DIR, shellQuote, userSyncScript } from "../host/scripts";
 import { bindLowPortsDropIn } from "../turn/turnServer";
 import {
     KAMAILIO_MAIN_CFG, SIP_DBRO_SECRET, SIP_DBRW_SECRET, SipConfig, SipListen,
@@ -131,7 +131,7 @@ export class SipProxy extends pulumi.ComponentResource {
         const usersStep = runStep(ctx, { id: "users", script: sipUsersScript(sipDomain), stdin: userLines(users), dependsOn: [database] });
 
         // Start
-        keepServiceRunning(ctx, { unit: "kamailio", files, dependsOn: [database, usersStep] });
+        keepServiceRunning(ctx, { unit: "kamailio", files, check: `kamailio -c -f ${KAMAILIO_MAIN_CFG} >/dev/null`, dependsOn: [database, usersStep] });
         this.registerOutputs({ sipDomain, hostname, dnsRecords: this.dnsRecords });
     }
 }
@@ -187,22 +187,18 @@ export function createDatabaseScript(): string {
     ].join("\n");
 }
 
-/** Replaces the domain's subscribers with the declared ones, storing only the digest hashes ha1 and ha1b. */
+/** Brings the declared subscribers into Kamailio's database, storing only the digest hashes ha1 and ha1b. */
 export function sipUsersScript(sipDomain: string): string {
-    return [
-        "set -eu",
-        `domain=${shellQuote(sipDomain)}`,
-        "{",
-        "  echo 'START TRANSACTION;'",
-        "  echo \"DELETE FROM subscriber WHERE domain='$domain';\"",
-        "  while read -r kind name pw64; do",
-        "    [ \"$kind\" = user ] || continue",
-        "    pw=$(printf '%s' \"$pw64\" | base64 -d)",
-        "    ha1=$(printf '%s:%s:%s' \"$name\" \"$domain\" \"$pw\" | md5sum | cut -d' ' -f1)",
-        "    ha1b=$(printf '%s@%s:%s:%s' \"$name\" \"$domain\" \"$domain\" \"$pw\" | md5sum | cut -d' ' -f1)",
-        "    echo \"INSERT INTO subscriber (username, domain, password, ha1, ha1b) VALUES ('$name', '$domain', '', '$ha1', '$ha1b');\"",
-        "  done",
-        "  echo 'COMMIT;'",
-        `} | mysql ${sipDefaults.dbName}`,
-    ].join("\n");
+    return userSyncScript({
+        id: `kamailio-${sipDomain}`,
+        begin: [`domain=${shellQuote(sipDomain)}`, "echo 'START TRANSACTION;'"].join("\n"),
+        upsert: [
+            "ha1=$(printf '%s:%s:%s' \"$name\" \"$domain\" \"$pw\" | md5sum | cut -d' ' -f1)",
+            "ha1b=$(printf '%s@%s:%s:%s' \"$name\" \"$domain\" \"$domain\" \"$pw\" | md5sum | cut -d' ' -f1)",
+            "echo \"INSERT INTO subscriber (username, domain, password, ha1, ha1b) VALUES ('$name', '$domain', '', '$ha1', '$ha1b') ON DUPLICATE KEY UPDATE password='', ha1='$ha1', ha1b='$ha1b';\"",
+        ].join("\n"),
+        remove: "echo \"DELETE FROM subscriber WHERE username='$name' AND domain='$domain';\"",
+        end: "echo 'COMMIT;'",
+        apply: `mysql ${sipDefaults.dbName} < "$batch"`,
+    });
 }

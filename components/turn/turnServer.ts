@@ -4,7 +4,7 @@ import { missingNames } from "../common/tls";
 import { Checker, show } from "../common/validation";
 import { DnsRecord } from "../dns/records";
 import { HostContext, HostFile, hostSecret, keepServiceRunning, runStep, writeCertificate, writeFile } from "../host/primitives";
-import { shellQuote } from "../host/scripts";
+import { shellQuote, userSyncScript } from "../host/scripts";
 import { TURN_AUTH_SECRET, TURN_USERDB_SECRET, TurnConfig, renderTurnserverConf, turnRecords } from "./render";
 import { TurnServerArgs, baselineDeniedPeerRanges, turnDefaults } from "./settings";
 
@@ -133,32 +133,39 @@ export function bindLowPortsDropIn(unit: string) {
     };
 }
 
-/** Replaces coturn's users in its SQLite database with the declared ones; passwords arrive on stdin. */
+/** Brings the declared coturn users and admins into its SQLite database; passwords arrive on stdin. */
 export function turnUsersScript(db: string, realm: string): string {
-    return [
-        "set -eu",
-        `db=${shellQuote(db)}`,
-        `realm=${shellQuote(realm)}`,
-        `mkdir -p "$(dirname "$db")"`,
-        "{",
-        "  echo \"CREATE TABLE IF NOT EXISTS turnusers_lt (realm varchar(127) default '', name varchar(512), hmackey char(128), PRIMARY KEY (realm,name));\"",
-        "  echo \"CREATE TABLE IF NOT EXISTS admin_user (name varchar(32), realm varchar(127), password varchar(127), primary key (name));\"",
-        "  echo 'BEGIN;'",
-        "  echo \"DELETE FROM turnusers_lt WHERE realm='$realm';\"",
-        "  echo 'DELETE FROM admin_user;'",
-        "  while read -r kind name pw64; do",
-        "    pw=$(printf '%s' \"$pw64\" | base64 -d)",
-        "    case \"$kind\" in",
-        "      user) key=$(printf '%s:%s:%s' \"$name\" \"$realm\" \"$pw\" | md5sum | cut -d' ' -f1)",
-        "            echo \"INSERT INTO turnusers_lt (realm,name,hmackey) VALUES ('$realm','$name','$key');\" ;;",
-        "      admin) salt=$(od -An -tx1 -N8 /dev/urandom | tr -d ' \\n')",
-        "             hash=$({ perl -e 'print pack(\"H*\", $ARGV[0])' \"$salt\"; printf '%s' \"$pw\"; } | sha256sum | cut -d' ' -f1)",
-        "             echo \"INSERT INTO admin_user (name,realm,password) VALUES ('$name','','\\$5\\$$salt\\$$hash');\" ;;",
-        "    esac",
-        "  done",
-        "  echo 'COMMIT;'",
-        "} | sqlite3 \"$db\"",
-        "chown turnserver:turnserver \"$db\"",
-        "chmod 0640 \"$db\"",
-    ].join("\n");
+    return userSyncScript({
+        id: `coturn-${realm}`,
+        begin: [
+            `db=${shellQuote(db)}`,
+            `realm=${shellQuote(realm)}`,
+            "echo \"CREATE TABLE IF NOT EXISTS turnusers_lt (realm varchar(127) default '', name varchar(512), hmackey char(128), PRIMARY KEY (realm,name));\"",
+            "echo \"CREATE TABLE IF NOT EXISTS admin_user (name varchar(32), realm varchar(127), password varchar(127), primary key (name));\"",
+            "echo 'BEGIN;'",
+        ].join("\n"),
+        upsert: [
+            "case \"$kind\" in",
+            "  user) key=$(printf '%s:%s:%s' \"$name\" \"$realm\" \"$pw\" | md5sum | cut -d' ' -f1)",
+            "        echo \"INSERT OR REPLACE INTO turnusers_lt (realm,name,hmackey) VALUES ('$realm','$name','$key');\" ;;",
+            "  admin) salt=$(od -An -tx1 -N8 /dev/urandom | tr -d ' \\n')",
+            "         hash=$({ perl -e 'print pack(\"H*\", $ARGV[0])' \"$salt\"; printf '%s' \"$pw\"; } | sha256sum | cut -d' ' -f1)",
+            "         echo \"INSERT OR REPLACE INTO admin_user (name,realm,password) VALUES ('$name','','\\$5\\$$salt\\$$hash');\" ;;",
+            "esac",
+        ].join("\n"),
+        remove: [
+            "case \"$kind\" in",
+            "  user) echo \"DELETE FROM turnusers_lt WHERE realm='$realm' AND name='$name';\" ;;",
+            "  admin) echo \"DELETE FROM admin_user WHERE name='$name';\" ;;",
+            "esac",
+        ].join("\n"),
+        end: "echo 'COMMIT;'",
+        apply: [
+            `db=${shellQuote(db)}`,
+            "mkdir -p \"$(dirname \"$db\")\"",
+            "sqlite3 \"$db\" < \"$batch\"",
+            "chown turnserver:turnserver \"$db\"",
+            "chmod 0640 \"$db\"",
+        ].join("\n"),
+    });
 }

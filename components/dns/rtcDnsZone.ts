@@ -1,0 +1,126 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as cloudflare from "@pulumi/cloudflare";
+import { createHash } from "crypto";
+import { Checker, show } from "../common/validation";
+import { HostContext, keepServiceRunning, writeFile } from "../host/primitives";
+import { RtcHost } from "../host/rtcHost";
+import { DnsRecord, recordKey, uniqueRecords } from "./records";
+import { NameServer, renderZone, zoneRecords } from "./zone";
+
+/** Where the records are published. */
+export type DnsBackend =
+    | { readonly kind: "zonefile" }
+    | {
+        readonly kind: "cloudflare";
+        /** The Cloudflare zone's id. */
+        readonly zoneId: pulumi.Input<string>;
+    }
+    | {
+        readonly kind: "bind";
+        /** The host that serves the zone with BIND 9. */
+        readonly host: RtcHost;
+    };
+
+export interface RtcDnsZoneArgs {
+    /** The zone, for example `falcot.com`. */
+    readonly domain: string;
+    /** The records to publish, usually the services' `dnsRecords` and the hosts' addresses. */
+    readonly records: readonly DnsRecord[];
+    /** Where to publish. Default `{ kind: "zonefile" }`: render only, publish nothing. */
+    readonly backend?: DnsBackend;
+    /** The zone's name servers, for its SOA and NS records. Default: `ns1.<domain>`, which then needs addresses. */
+    readonly nameServers?: readonly NameServer[];
+    /** The administrator's mailbox as a name. Default `hostmaster.<domain>`. */
+    readonly hostmaster?: string;
+    /** TTL of every record. Default 3600. */
+    readonly ttl?: number;
+}
+
+/**
+ * The DNS records clients use to find the services, published through a backend. It always exposes the whole
+ * zone as BIND text (`zoneText`), in the seed's db.falcot.com form, corrected.
+ */
+export class RtcDnsZone extends pulumi.ComponentResource {
+    readonly zoneText: string;
+    readonly records: readonly DnsRecord[];
+
+    constructor(name: string, args: RtcDnsZoneArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("rtc:index:RtcDnsZone", name, {}, opts);
+        const c = new Checker(`RtcDnsZone "${name}"`);
+        c.unknownKeys("", args, ["domain", "records", "backend", "nameServers", "hostmaster", "ttl"]);
+        c.domain("domain", args.domain);
+        const backend = args.backend ?? { kind: "zonefile" as const };
+        c.check(["zonefile", "cloudflare", "bind"].includes(backend.kind), "backend.kind", `is ${show(backend.kind)}`, "use zonefile, cloudflare or bind");
+        const ttl = args.ttl ?? 3600;
+        c.check(Number.isInteger(ttl) && ttl >= 60 && ttl <= 86400, "ttl", `is ${show(ttl)}`, "use seconds from 60 to 86400");
+        const nameServers = args.nameServers ?? [{ name: `ns1.${args.domain}` }];
+        c.check(nameServers.length > 0, "nameServers", "is empty", "list at least one name server");
+        nameServers.forEach((ns, i) => {
+            c.domain(`nameServers[${i}].name`, ns.name);
+            const inZone = ns.name === args.domain || ns.name.endsWith(`.${args.domain}`);
+            c.check(!inZone || (ns.ipv4?.length ?? 0) + (ns.ipv6?.length ?? 0) > 0, `nameServers[${i}]`, `is ${ns.name}, inside the zone but without an address`,
+                "give its ipv4/ipv6 addresses (glue), or name a server outside the zone");
+        });
+        const hostmaster = args.hostmaster ?? `hostmaster.${args.domain}`;
+        c.domain("hostmaster", hostmaster);
+        (args.records ?? []).forEach((r, i) => {
+            c.check(r.name === args.domain || r.name.endsWith(`.${args.domain}`), `records[${i}]`, `is ${r.name}, outside ${args.domain}`, `publish it in the zone of its own domain, or set domain to a parent of ${r.name}`);
+        });
+        c.done();
+
+        const settings = { domain: args.domain, records: args.records, nameServers, hostmaster, ttl };
+        this.zoneText = renderZone(settings);
+        this.records = zoneRecords(settings);
+
+        if (backend.kind === "cloudflare") {
+            // Cloudflare serves the zone's SOA, NS and glue itself.
+            for (const r of uniqueRecords(args.records)) {
+                new cloudflare.DnsRecord(`${name}-${r.type.toLowerCase()}-${shortKey(r)}`, cloudflareRecord(r, backend.zoneId, ttl), { parent: this });
+            }
+        } else if (backend.kind === "bind") {
+            const host = backend.host;
+            const packages = host.requirePackages(["bind9", "bind9-utils"]);
+            const ctx: HostContext = { host, parent: this, prefix: name, after: [packages] };
+            const zonePath = `/etc/bind/db.${args.domain}`;
+            const zoneFile = writeFile(ctx, { path: zonePath, content: this.zoneText, group: "bind" });
+            const conf = writeFile(ctx, { path: "/etc/bind/named.conf.local", content: renderNamedConfLocal(args.domain, zonePath), group: "bind" });
+            keepServiceRunning(ctx, {
+                unit: "named",
+                files: [zoneFile, conf],
+                onChange: "reload",
+                check: `named-checkconf && named-checkzone -q ${args.domain} ${zonePath}`,
+            });
+        }
+        this.registerOutputs({ zoneText: this.zoneText });
+    }
+}
+
+export function renderNamedConfLocal(domain: string, zonePath: string): string {
+    return [
+        "// Managed by pulumi-rtc (Pulumi). Do not edit by hand:",
+        "// changes are overwritten by the next `pulumi up`.",
+        `zone "${domain}" {`,
+        "    type master;",
+        `    file "${zonePath}";`,
+        "};",
+        "",
+    ].join("\n");
+}
+
+function shortKey(r: DnsRecord): string {
+    return createHash("sha256").update(recordKey(r)).digest("hex").slice(0, 10);
+}
+
+/** A record in Cloudflare's form: fully qualified names; SRV `data` and the top-level priority kept in step. */
+export function cloudflareRecord(r: DnsRecord, zoneId: pulumi.Input<string>, ttl: number): cloudflare.DnsRecordArgs {
+    const base = { zoneId, name: r.name, type: r.type, ttl, proxied: false };
+    switch (r.type) {
+        case "A":
+        case "AAAA":
+            return { ...base, content: r.address };
+        case "SRV":
+            return { ...base, priority: r.priority, data: { priority: r.priority, weight: r.weight, port: r.port, target: r.target } };
+        case "NAPTR":
+            return { ...base, data: { order: r.order, preference: r.preference, flags: r.flags, service: r.service, regex: r.regexp, replacement: r.replacement } };
+    }
+}

@@ -1,0 +1,14 @@
+// pulumi-rtc: Pulumi components for real-time communication services on Debian.
+
+export { TurnServer, TurnServerArgs, TurnUser, TurnUserDb, turnDefaults, baselineDeniedPeerRanges } from "./turn/turnServer";
+export { SipProxy, SipProxyArgs, SipUser, sipDefaults } from "./sip/sipProxy";
+export { XmppServer, XmppServerArgs, XmppUser, xmppDefaults } from "./xmpp/xmppServer";
+export { RtcDnsZone, RtcDnsZoneArgs, DnsBackend } from "./dns/rtcDnsZone";
+export { DnsRecord, addressRecords } from "./dns/records";
+export { NameServer, renderZone } from "./dns/zone";
+export { RtcCertificates, RtcCertificatesArgs, CertificateIssuer } from "./certs/rtcCertificates";
+export { ServiceCertificate } from "./common/tls";
+export { RtcConfigError } from "./common/validation";
+export { RtcHost, RtcHostArgs, HostAddress } from "./host/rtcHost";
+export { plannedFiles, PlannedFile } from "./host/registry";
+export { Layout, layouts, planLayout, LayoutPlan, ServiceKind } from "./layout";

@@ -1,0 +1,127 @@
+import * as pulumi from "@pulumi/pulumi";
+import { checkHostAddresses, checkPassword, userLines } from "../common/component";
+import { defaultCertificate } from "../common/defaultCertificate";
+import { missingNames } from "../common/tls";
+import { Checker, isDomainName, show } from "../common/validation";
+import { DnsRecord } from "../dns/records";
+import { HostContext, HostFile, keepServiceRunning, runStep, writeCertificate, writeFile, writeLink } from "../host/primitives";
+import { userSyncScript } from "../host/scripts";
+import { bindLowPortsDropIn } from "../turn/turnServer";
+import { ProsodyConfig, renderProsodyCfg, renderVirtualHost, xmppRecords } from "./render";
+import { XmppServerArgs, xmppDefaults } from "./settings";
+
+export * from "./settings";
+
+const knownArgs = ["host", "domains", "hostname", "admins", "users", "muc", "ipv4", "ipv6", "clientPort", "serverPort", "directTls443Address", "certificate", "dnsTtl"];
+
+/**
+ * Prosody, the XMPP server: installs it, writes prosody.cfg.lua and one VirtualHost per domain in conf.avail
+ * linked into conf.d, with multi-user chat, places the certificate, adds accounts and keeps it running.
+ */
+export class XmppServer extends pulumi.ComponentResource {
+    readonly dnsRecords: DnsRecord[];
+    readonly domains: readonly string[];
+    readonly hostname: string;
+    readonly caCertPem?: pulumi.Output<string>;
+    readonly files: Readonly<Record<string, string>>;
+
+    constructor(name: string, args: XmppServerArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("rtc:index:XmppServer", name, {}, opts);
+        const c = new Checker(`XmppServer "${name}"`);
+        c.unknownKeys("", args, knownArgs);
+        const host = args.host;
+        const domains = [...(args.domains ?? [host.domain])];
+        c.check(domains.length > 0, "domains", "is empty", "list at least one XMPP domain, such as falcot.com");
+        domains.forEach((d, i) => c.domain(`domains[${i}]`, d));
+        const hostname = args.hostname ?? `xmpp-gw.${domains[0]}`;
+        c.domain("hostname", hostname);
+        const muc = args.muc ?? true;
+        const ipv4 = checkHostAddresses(c, "ipv4", args.ipv4, host.ipv4.map((a) => a.public), host.ipv4.map((a) => a.public));
+        const ipv6 = checkHostAddresses(c, "ipv6", args.ipv6, host.ipv6.map((a) => a.public), host.ipv6.map((a) => a.public));
+        const clientPort = args.clientPort ?? xmppDefaults.clientPort;
+        const serverPort = args.serverPort ?? xmppDefaults.serverPort;
+        c.port("clientPort", clientPort);
+        c.port("serverPort", serverPort);
+        c.check(clientPort !== serverPort, "serverPort", `is ${serverPort}, the same as clientPort`, "give each its own port (5222 and 5269)");
+        if (args.directTls443Address !== undefined) {
+            c.check(host.ipv4.some((a) => a.public === args.directTls443Address), "directTls443Address", `is ${show(args.directTls443Address)}, which the host does not have`, `use one of ${host.ipv4.map((a) => a.public).join(", ")}`);
+            c.check(![clientPort, serverPort].includes(443), "directTls443Address", "is set while clientPort or serverPort is 443", "drop directTls443Address or move the other port");
+        }
+        const jidDomain = (jid: string) => jid.split("@")[1];
+        const validJid = (jid: unknown): jid is string => typeof jid === "string" && /^[a-z0-9][a-z0-9._-]{0,63}@[^@]+$/i.test(jid) && isDomainName(jidDomain(jid));
+        const admins = [...(args.admins ?? [])];
+        admins.forEach((a, i) => c.check(validJid(a) && domains.includes(jidDomain(a)), `admins[${i}]`, `is ${show(a)}, not an account of ${domains.join(", ")}`, `write it as user@${domains[0]}`));
+        const users = (args.users ?? []).map((u, i) => {
+            c.check(validJid(u.jid) && domains.includes(jidDomain(u.jid)), `users[${i}].jid`, `is ${show(u.jid)}, not an account of ${domains.join(", ")}`, `write it as user@${domains[0]}`);
+            return { kind: "user", name: u.jid, password: checkPassword(c, `users[${i}].password`, u.password, xmppDefaults.minPasswordLength) };
+        });
+        users.forEach((u, i) => { if (users.findIndex((x) => x.name === u.name) !== i) c.fail(`users[${i}].jid`, `repeats ${u.name}`, "list each account once"); });
+        const certNames = domains.flatMap((d) => (muc ? [d, `conference.${d}`] : [d]));
+        if (args.certificate) {
+            const missing = missingNames(args.certificate, certNames);
+            c.check(missing.length === 0, "certificate", `is for ${show(args.certificate.dnsNames)} and lacks ${missing.join(", ")}`, `issue it for ${certNames.join(", ")}`);
+        }
+        c.done();
+
+        let certificate = args.certificate;
+        if (!certificate) {
+            const made = defaultCertificate(this, name, certNames);
+            certificate = made.certificate;
+            this.caCertPem = made.caCertPem;
+        }
+        const config: ProsodyConfig = {
+            admins,
+            interfaces: [...ipv4, ...ipv6].map((a) => host.privateOf(a)),
+            clientPort,
+            serverPort,
+            directTls: args.directTls443Address ? { port: 443, address: host.privateOf(args.directTls443Address) } : undefined,
+        };
+        this.domains = domains;
+        this.hostname = hostname;
+        this.dnsRecords = domains.flatMap((domain) => xmppRecords({
+            domain, hostname, ipv4, ipv6, clientPort, serverPort,
+            directTls443: args.directTls443Address ? { address: args.directTls443Address } : undefined,
+        }));
+        const rendered: Record<string, string> = { "/etc/prosody/prosody.cfg.lua": renderProsodyCfg(config) };
+        for (const domain of domains) {
+            rendered[`/etc/prosody/conf.avail/${domain}.cfg.lua`] = renderVirtualHost({
+                domain,
+                certFile: `${xmppDefaults.certDir}/${domain}.crt`,
+                keyFile: `${xmppDefaults.certDir}/${domain}.key`,
+                muc: muc ? `conference.${domain}` : undefined,
+            });
+        }
+        this.files = rendered;
+
+        // Install
+        const packages = host.requirePackages(["prosody", "lua-unbound"]);
+        const ctx: HostContext = { host, parent: this, prefix: name, after: [packages] };
+
+        // Configure
+        const files: HostFile[] = Object.entries(rendered).map(([path, content]) => writeFile(ctx, { path, content, group: "prosody", mode: "0640" }));
+        for (const domain of domains) {
+            files.push(writeLink(ctx, `/etc/prosody/conf.d/${domain}.cfg.lua`, `../conf.avail/${domain}.cfg.lua`));
+            files.push(...writeCertificate(ctx, certificate, { certFile: `${xmppDefaults.certDir}/${domain}.crt`, keyFile: `${xmppDefaults.certDir}/${domain}.key`, group: "prosody" }));
+        }
+        if (args.directTls443Address) files.push(writeFile(ctx, bindLowPortsDropIn("prosody")));
+
+        // Start, then add users (prosodyctl writes the data store the running server reads)
+        const service = keepServiceRunning(ctx, { unit: "prosody", files, check: "prosodyctl check config" });
+        runStep(ctx, { id: "users", script: prosodyUsersScript(name), stdin: userLines(users), dependsOn: [service] });
+        this.registerOutputs({ domains, hostname, dnsRecords: this.dnsRecords });
+    }
+}
+
+/** Adds or updates the declared accounts with prosodyctl, the password on its stdin. */
+export function prosodyUsersScript(id: string): string {
+    return userSyncScript({
+        id: `prosody-${id}`,
+        upsert: [
+            "if ! printf '%s\\n%s\\n' \"$pw\" \"$pw\" | prosodyctl adduser \"$name\" >/dev/null 2>&1; then",
+            "  printf '%s\\n%s\\n' \"$pw\" \"$pw\" | prosodyctl passwd \"$name\" >/dev/null",
+            "fi",
+        ].join("\n"),
+        remove: "prosodyctl deluser \"$name\" </dev/null >/dev/null",
+        apply: ":",
+    });
+}

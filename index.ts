@@ -1,0 +1,32 @@
+import * as pulumi from "@pulumi/pulumi";
+import { parseFalcotConfig, secretKeys } from "./stacks/config";
+import { falcotStack } from "./stacks/falcot";
+
+// The Pulumi program: Falcot's environment from stack config.
+
+const project = pulumi.getProject();
+const cfg = new pulumi.Config(project);
+const raw: Record<string, unknown> = {};
+for (const [key, value] of Object.entries(pulumi.runtime.allConfig())) {
+    const [ns, name] = key.split(":");
+    if (ns !== project || (secretKeys as readonly string[]).includes(name)) continue;
+    try { raw[name] = JSON.parse(value); } catch { raw[name] = value; }
+}
+for (const key of secretKeys) if (cfg.get(key) !== undefined) raw[key] = true;
+const config = parseFalcotConfig(raw);
+
+const stack = falcotStack(config, {
+    sshPrivateKey: cfg.requireSecret("sshPrivateKey"),
+    passwords: cfg.getSecretObject<Record<string, string>>("passwords") ?? pulumi.secret<Record<string, string>>({}),
+    turnStaticAuthSecret: cfg.getSecret("turnStaticAuthSecret"),
+});
+
+export const domain = config.domain;
+export const layout = config.layout;
+export const caCertPem = stack.certificates.caCertPem;
+export const zone = stack.zone.zoneText;
+export const endpoints = {
+    turn: { hostname: stack.turn.hostname, realm: stack.turn.realm, addresses: stack.turn.ipv4 },
+    sip: { domain: stack.sip.sipDomain, hostname: stack.sip.hostname },
+    xmpp: { domains: stack.xmpp.domains, hostname: stack.xmpp.hostname },
+};

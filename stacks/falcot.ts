@@ -1,0 +1,130 @@
+import * as pulumi from "@pulumi/pulumi";
+import { RtcCertificates } from "../components/certs/rtcCertificates";
+import { addressRecords, DnsRecord } from "../components/dns/records";
+import { RtcDnsZone } from "../components/dns/rtcDnsZone";
+import { RtcHost } from "../components/host/rtcHost";
+import { planLayout, ServiceKind } from "../components/layout";
+import { SipProxy } from "../components/sip/sipProxy";
+import { TurnServer } from "../components/turn/turnServer";
+import { RtcConfigError } from "../components/common/validation";
+import { XmppServer } from "../components/xmpp/xmppServer";
+import { FalcotConfig, UserService } from "./config";
+
+export interface FalcotSecrets {
+    /** SSH private key that logs in as root on the hosts. */
+    readonly sshPrivateKey: pulumi.Output<string>;
+    /** Password of each user, by user name. */
+    readonly passwords: pulumi.Output<Record<string, string>>;
+    /** Shared secret of the TURN REST API; none when undefined. */
+    readonly turnStaticAuthSecret?: pulumi.Output<string>;
+}
+
+export interface FalcotStack {
+    readonly hosts: Record<string, RtcHost>;
+    readonly certificates: RtcCertificates;
+    readonly turn: TurnServer;
+    readonly sip: SipProxy;
+    readonly xmpp: XmppServer;
+    readonly zone: RtcDnsZone;
+}
+
+/** Falcot Corp's TURN, SIP and XMPP services, their certificates and DNS, composed from the library. */
+export function falcotStack(config: FalcotConfig, secrets: FalcotSecrets): FalcotStack {
+    const { domain, layout } = config;
+    const hosts: Record<string, RtcHost> = {};
+    for (const [name, h] of Object.entries(config.hosts)) {
+        hosts[name] = new RtcHost(name, {
+            fqdn: h.fqdn,
+            ipv4: h.ipv4,
+            ipv6: h.ipv6,
+            connection: {
+                host: h.ssh.address,
+                port: h.ssh.port,
+                user: h.ssh.user,
+                privateKey: secrets.sshPrivateKey,
+                hostKey: h.ssh.hostKey,
+            },
+        });
+    }
+
+    // Addresses per layout, host by host
+    const placed = (kind: ServiceKind) => config.services[kind];
+    const plans = Object.fromEntries(Object.keys(hosts).map((name) => {
+        const kinds = (["turn", "sip", "xmpp"] as ServiceKind[]).filter((k) => placed(k) === name);
+        const plan = planLayout(layout, hosts[name].ipv4.map((a) => a.public), kinds);
+        if (typeof plan === "string") {
+            throw new RtcConfigError("Falcot stack config", `hosts.${name}.ipv4`, `with layout "${layout}" ${plan}`,
+                `add addresses to hosts.${name}.ipv4, move a service to another host (services.*), or use layout standard`);
+        }
+        return [name, plan];
+    }));
+
+    const certificates = new RtcCertificates("falcot", {
+        certificates: {
+            turn: [`turn-server.${domain}`],
+            sip: [`sip-proxy.${domain}`, `sip.${domain}`],
+            xmpp: [domain, `conference.${domain}`],
+        },
+        issuer: { kind: "internal", commonName: "Falcot Corp internal CA", organization: "Falcot Corp" },
+    });
+
+    const usersOf = (service: UserService) => Object.entries(config.users)
+        .filter(([, u]) => u.services.includes(service))
+        .map(([name]) => ({ name, password: passwordOf(secrets.passwords, name) }));
+
+    const turnPlan = plans[config.services.turn].turn!;
+    const turn = new TurnServer("turn", {
+        host: hosts[config.services.turn],
+        domain,
+        ipv4: turnPlan.ipv4,
+        tlsPort: turnPlan.tlsPort,
+        certificate: certificates.certificates.turn,
+        users: usersOf("turn"),
+        adminUsers: usersOf("turnAdmin"),
+        staticAuthSecret: secrets.turnStaticAuthSecret,
+    });
+
+    const sipPlan = plans[config.services.sip].sip!;
+    const sip = new SipProxy("sip", {
+        host: hosts[config.services.sip],
+        domain,
+        ipv4: sipPlan.ipv4,
+        tls443Address: sipPlan.tls443Address,
+        certificate: certificates.certificates.sip,
+        users: usersOf("sip"),
+    });
+
+    const xmppPlan = plans[config.services.xmpp].xmpp!;
+    const xmpp = new XmppServer("xmpp", {
+        host: hosts[config.services.xmpp],
+        domains: [domain],
+        ipv4: xmppPlan.ipv4,
+        directTls443Address: xmppPlan.directTls443Address,
+        certificate: certificates.certificates.xmpp,
+        admins: Object.entries(config.users).filter(([, u]) => u.xmppAdmin).map(([name]) => `${name}@${domain}`),
+        users: usersOf("xmpp").map((u) => ({ jid: `${u.name}@${domain}`, password: u.password })),
+    });
+
+    const dnsHost = config.services.dns ? hosts[config.services.dns] : undefined;
+    const nsHost = dnsHost ?? hosts[Object.keys(hosts)[0]];
+    const hostRecords: DnsRecord[] = Object.values(hosts).flatMap((h) => addressRecords(h.fqdn, h.ipv4.map((a) => a.public), h.ipv6.map((a) => a.public)));
+    const zone = new RtcDnsZone("falcot", {
+        domain,
+        records: [...hostRecords, ...turn.dnsRecords, ...sip.dnsRecords, ...xmpp.dnsRecords],
+        backend: config.dns.backend === "cloudflare"
+            ? { kind: "cloudflare", zoneId: config.dns.zoneId }
+            : config.dns.backend === "bind" ? { kind: "bind", host: dnsHost! } : { kind: "zonefile" },
+        nameServers: config.dns.nameServers ?? [{ name: `ns1.${domain}`, ipv4: [nsHost.ipv4[0].public], ipv6: nsHost.ipv6.slice(0, 1).map((a) => a.public) }],
+    });
+    return { hosts, certificates, turn, sip, xmpp, zone };
+}
+
+function passwordOf(passwords: pulumi.Output<Record<string, string>>, name: string): pulumi.Output<string> {
+    return pulumi.secret(passwords.apply((p) => {
+        const value = p?.[name];
+        if (typeof value !== "string" || value === "") {
+            throw new RtcConfigError("Falcot stack config", `passwords.${name}`, "is missing", `run: pulumi config set --secret --path 'passwords.${name}' <password>`);
+        }
+        return value;
+    }));
+}

@@ -170,7 +170,7 @@ let seq = 0;
  * (e.g. /etc/coturn) is provided by overlaying its nearest existing ancestor.
  * With `netns`, argv runs in a fresh network namespace: lo up plus a veth
  * pair rtc0/rtc0p (both inside, up) carrying the given addresses
- * (IPv4 /24, IPv6 /64 nodad).
+ * (IPv4 /32, IPv6 /128 nodad: each address is its own source for local traffic).
  */
 export async function withOverlay(
   hostDir: string,
@@ -192,8 +192,8 @@ export async function withOverlay(
         "ip link add rtc0 type veth peer name rtc0p",
         "ip link set rtc0p up",
         "ip link set rtc0 up",
-        ...netns.ipv4.map((a) => `ip addr add ${q(a)}/24 dev rtc0`),
-        ...netns.ipv6.map((a) => `ip -6 addr add ${q(a)}/64 dev rtc0 nodad`),
+        ...netns.ipv4.map((a) => `ip addr add ${q(a)}/32 dev rtc0`),
+        ...netns.ipv6.map((a) => `ip -6 addr add ${q(a)}/128 dev rtc0 nodad`),
       );
     }
     const rw = path.join(tmp, "rw");
@@ -356,9 +356,13 @@ exit $rc
 
 // ---------------------------------------------------------------- DNS zone
 
-/** named-checkzone -S fail -i full <origin> <file> */
+/** named-checkzone -S fail -i full <origin> <file>; also fails on SRV/MX targets without addresses. */
 export async function checkZone(zoneFile: string, origin: string): Promise<ToolResult> {
-  return run(["named-checkzone", "-S", "fail", "-i", "full", origin, zoneFile]);
+  const r = await run(["named-checkzone", "-S", "fail", "-i", "full", origin, zoneFile]);
+  // -S fail only fails SRV -> CNAME; an SRV/MX target without A/AAAA is just
+  // a warning (exit 0) even with -i full, so treat that warning as an error.
+  const missing = /has no address records/.test(r.output);
+  return { ...r, ok: r.ok && !missing };
 }
 
 // ---------------------------------------------------------------- coturn
@@ -394,31 +398,48 @@ function coturnUnit(hostDir: string): { user: string; group: string; caps: strin
  * /var/log and /run overlaid (writes discarded). Waits until UDP 3478 (or
  * `port`) listens on every IPv4 address, runs turnutils_stunclient against
  * each, then kills turnserver (the pid namespace dies with the call).
- * turnserver's own log is forced to stdout so it shows in `output`.
+ * turnserver's own log is forced to stdout so it shows in `output` (the
+ * harness drops `syslog`/`log-file=`/`no-stdout-log` from its private copy).
  */
 export async function stunBinding(
   hostDir: string,
   addrs: Addrs,
   opts: OverlayOptions & { port?: number; waitMs?: number } = {},
 ): Promise<StunResult> {
-  const port = opts.port ?? 3478;
   const unit = coturnUnit(hostDir);
   const ts = asUser(unit.user, ["turnserver", "-c", "/etc/turnserver.conf", "--pidfile=", "--log-file=stdout", "--simple-log"], unit.group, unit.caps);
-  const waitAll = addrs.ipv4.map((a) => `ss -H -nlu | awk '{print $4}' | grep -qxF ${q(`${a}:${port}`)}`).join(" && ") || "true";
+  // wait for every listening-ip of the config (or, without any, the netns addresses)
+  const confPath = path.join(hostDir, "etc/turnserver.conf");
+  const conf = fs.existsSync(confPath) ? fs.readFileSync(confPath, "utf8") : "";
+  const lips = [...conf.matchAll(/^\s*listening-ip\s*=\s*(\S+)/gm)].map((m) => m[1]);
+  const portLine = /^\s*listening-port\s*=\s*(\d+)/m.exec(conf);
+  const port = opts.port ?? (portLine ? Number(portLine[1]) : 3478);
+  const waitFor = (lips.length ? lips : [...addrs.ipv4, ...addrs.ipv6]).map((a) => (a.includes(":") ? `[${a}]:${port}` : `${a}:${port}`));
+  const waitAll = waitFor.map((a) => `ss -H -nlu | awk '{print $4}' | grep -qxF ${q(a)}`).join(" && ") || "true";
   const tries = Math.ceil((opts.waitMs ?? 10_000) / 100);
   const script = `
-${ts.map(q).join(" ")} &
+# harness-only: send turnserver's log to stdout (drop syslog/log-file lines
+# from the private copy of /etc/turnserver.conf; no syslogd in the netns)
+# (rewritten in place: it is a bind-mounted file, sed -i would rename into /etc)
+if [ -f /etc/turnserver.conf ]; then
+  conf=$(sed -E '/^[[:space:]]*(syslog|log-file[[:space:]]*=.*|no-stdout-log)[[:space:]]*$/d' /etc/turnserver.conf)
+  printf '%s\\n' "$conf" > /etc/turnserver.conf
+fi
+log=/run/rtc-turnserver.log
+${ts.map(q).join(" ")} >$log 2>&1 &
 pid=$!
 up=
 for i in $(seq ${tries}); do
   sleep 0.1
-  if ! kill -0 $pid 2>/dev/null; then wait $pid; echo "[harness] turnserver exited with $?"; exit 1; fi
+  if ! kill -0 $pid 2>/dev/null; then wait $pid; echo "[harness] turnserver exited with $?"; cat $log; exit 1; fi
+  if grep -q 'Cannot bind' $log; then sleep 0.3; cat $log | uniq | head -200; echo "[harness] turnserver cannot bind"; ss -H -nlu; exit 1; fi
   if ${waitAll}; then up=1; break; fi
 done
-if [ -z "$up" ]; then echo "[harness] turnserver did not listen on all addresses"; ss -H -nlu; exit 1; fi
+if [ -z "$up" ]; then cat $log | uniq | head -200; echo "[harness] turnserver did not listen on all of: ${waitFor.join(" ")}"; ss -H -nlu; exit 1; fi
 rc=0
-${addrs.ipv4.map((a) => `echo "[stun ${a}]"; turnutils_stunclient -p ${port} ${q(a)} 2>&1 || rc=1`).join("\n")}
-kill $pid
+${addrs.ipv4.map((a) => `echo "[stun ${a}]"; timeout 5 turnutils_stunclient -p ${port} ${q(a)} 2>&1 || rc=1`).join("\n")}
+kill $pid; wait $pid
+echo "[harness] turnserver log:"; cat $log
 exit $rc
 `;
   const r = await withOverlay(

@@ -1,0 +1,98 @@
+import * as pulumi from "@pulumi/pulumi";
+import { resetPlannedFiles } from "../../components/host/registry";
+
+// Runs a Pulumi program under pulumi.runtime.setMocks and records every resource: no engine, no network.
+
+export interface SynthResource {
+    readonly type: string;
+    readonly name: string;
+    /** The parent's type and name, `type::name`; absent for top-level resources. */
+    readonly parent?: string;
+    /** Inputs as the engine would receive them; every secret value is the string "[secret]". */
+    readonly inputs: Record<string, unknown>;
+}
+
+export interface MockRun<T> {
+    readonly resources: SynthResource[];
+    readonly result: T;
+}
+
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+const SECRET_MARK = "1b47061264138c4ac30d75fd1eb44270";
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** Replaces secrets by "[secret]" and unknowns by "[unknown]" in a serialized property value. */
+export function redact(value: unknown): unknown {
+    if (value === UNKNOWN) return "[unknown]";
+    if (Array.isArray(value)) return value.map(redact);
+    if (value && typeof value === "object") {
+        const o = value as Record<string, unknown>;
+        if (o[SECRET_SIG] === SECRET_MARK) return "[secret]";
+        return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, redact(v)]));
+    }
+    return value;
+}
+
+/** Outputs the mock engine gives resources whose real provider would compute them. */
+function mockOutputs(type: string, name: string): Record<string, unknown> {
+    if (type.startsWith("command:")) return { stdout: `mock-stdout-${name}`, stderr: "" };
+    if (type === "tls:index/privateKey:PrivateKey") return { privateKeyPem: `mock private key of ${name}`, publicKeyOpenssh: `ssh-ed25519 MOCK ${name}` };
+    if (type.startsWith("tls:")) return { certPem: `mock certificate ${name}`, certRequestPem: `mock csr ${name}` };
+    return {};
+}
+
+export async function runUnderMocks<T>(
+    program: () => T,
+    opts: { project: string; stack: string; config?: Record<string, string>; secretKeys?: string[]; preview?: boolean },
+): Promise<MockRun<T>> {
+    resetPlannedFiles();
+    const resources: SynthResource[] = [];
+    const urnToName = new Map<string, string>();
+    await pulumi.runtime.setMocks({
+        newResource: (args) => ({ id: `${args.name}-id`, state: { ...args.inputs, ...mockOutputs(args.type, args.name) } }),
+        call: (args) => args.inputs,
+    }, opts.project, opts.stack, opts.preview ?? true);
+    pulumi.runtime.setAllConfig(opts.config ?? {}, opts.secretKeys ?? []);
+    // Record what the program registers, with parents and with secrets still marked.
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const monitor = pulumi.runtime.getMonitor() as any;
+    const register = monitor.registerResource.bind(monitor);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    monitor.registerResource = (req: any, callback: any) => {
+        const type: string = req.getType();
+        const name: string = req.getName();
+        const parentUrn: string = req.getParent();
+        const entry: SynthResource = {
+            type,
+            name,
+            ...(parentUrn ? { parent: urnToName.get(parentUrn) ?? parentUrn } : {}),
+            inputs: redact(req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
+        };
+        resources.push(entry);
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any
+        register(req, (err: any, res: any) => {
+            if (res) urnToName.set(res.getUrn(), `${type}::${name}`);
+            callback(err, res);
+        });
+    };
+    const result = program();
+    await settle(() => resources.length);
+    return { resources, result };
+}
+
+/** Waits until the program has stopped registering resources and its outputs have resolved. */
+async function settle(count: () => number): Promise<void> {
+    let last = -1;
+    let still = 0;
+    while (still < 5) {
+        await new Promise((r) => setTimeout(r, 20));
+        const now = count();
+        still = now === last ? still + 1 : 0;
+        last = now;
+    }
+}
+
+/** Resolves an Output in a mock run. */
+export function valueOf<T>(o: pulumi.Output<T>): Promise<T> {
+    return new Promise((resolve) => o.apply((v) => { resolve(v); return v; }));
+}

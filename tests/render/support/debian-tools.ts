@@ -415,7 +415,18 @@ export async function stunBinding(
   const portLine = /^\s*listening-port\s*=\s*(\d+)/m.exec(conf);
   const port = opts.port ?? (portLine ? Number(portLine[1]) : 3478);
   const waitFor = (lips.length ? lips : [...addrs.ipv4, ...addrs.ipv6]).map((a) => (a.includes(":") ? `[${a}]:${port}` : `${a}:${port}`));
-  const waitAll = waitFor.map((a) => `ss -H -nlu | awk '{print $4}' | grep -qxF ${q(a)}`).join(" && ") || "true";
+  // with cert/pkey (and no no-tls) also wait for the TLS listeners: coturn
+  // only warns and runs without TLS when it cannot read the key
+  const tls = /^\s*(cert|pkey)\s*=/m.test(conf) && !/^\s*no-tls\s*$/m.test(conf);
+  const tlsLine = /^\s*tls-listening-port\s*=\s*(\d+)/m.exec(conf);
+  const tlsPort = tlsLine ? Number(tlsLine[1]) : 5349;
+  const hp = (a: string, p: number): string => (a.includes(":") ? `[${a}]:${p}` : `${a}:${p}`);
+  const addrsToWait = lips.length ? lips : [...addrs.ipv4, ...addrs.ipv6];
+  const checks = [
+    ...waitFor.map((a) => `ss -H -nlu | awk '{print $4}' | grep -qxF ${q(a)}`),
+    ...(tls ? addrsToWait.map((a) => `ss -H -nlt | awk '{print $4}' | grep -qxF ${q(hp(a, tlsPort))}`) : []),
+  ];
+  const waitAll = checks.join(" && ") || "true";
   const tries = Math.ceil((opts.waitMs ?? 10_000) / 100);
   const script = `
 # harness-only: send turnserver's log to stdout (drop syslog/log-file lines
@@ -432,6 +443,7 @@ up=
 for i in $(seq ${tries}); do
   sleep 0.1
   if ! kill -0 $pid 2>/dev/null; then wait $pid; echo "[harness] turnserver exited with $?"; cat $log; exit 1; fi
+  if grep -q 'cannot start TLS' $log; then sleep 0.2; cat $log; echo "[harness] turnserver started without TLS"; exit 1; fi
   if grep -q 'Cannot bind' $log; then sleep 0.3; cat $log | uniq | head -200; echo "[harness] turnserver cannot bind"; ss -H -nlu; exit 1; fi
   if ${waitAll}; then up=1; break; fi
 done

@@ -79,12 +79,6 @@ export function renderTlsCfg(c: SipConfig): string {
         `certificate = ${c.certFile}`,
         `private_key = ${c.keyFile}`,
         "",
-        "[client:default]",
-        "method = TLSv1.2+",
-        "verify_certificate = yes",
-        "require_certificate = yes",
-        "ca_list = /etc/ssl/certs/ca-certificates.crt",
-        "",
     ].join("\n");
 }
 

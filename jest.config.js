@@ -1,0 +1,10 @@
+// Three tiers of tests (see README): unit, render, engine/e2e.
+const base = { preset: "ts-jest", testEnvironment: "node", transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] } };
+module.exports = {
+    projects: [
+        { ...base, displayName: "unit", testMatch: ["<rootDir>/components/**/*.test.ts", "<rootDir>/stacks/**/*.test.ts", "<rootDir>/scripts/**/*.test.ts", "<rootDir>/tests/unit/**/*.test.ts"] },
+        { ...base, displayName: "render", testMatch: ["<rootDir>/tests/render/**/*.test.ts"] },
+        { ...base, displayName: "engine", testMatch: ["<rootDir>/tests/engine/**/*.test.ts"] },
+    ],
+    testTimeout: 600000,
+};

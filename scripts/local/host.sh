@@ -35,6 +35,17 @@ BASE_PACKAGES=(
 )
 ROOTFS_FORMAT=1   # bump when the post-debootstrap tweaks change
 
+# Run "$@" with every file descriptor above 2 closed, so that a daemon holds
+# none of our lock files nor a pipe of whoever called us (Pulumi waits on those).
+without_fds() {
+  local fd
+  for fd in /proc/$BASHPID/fd/*; do
+    fd=${fd##*/}
+    [ "$fd" -gt 2 ] 2>/dev/null && eval "exec $fd>&-" 2>/dev/null || true
+  done
+  exec "$@"
+}
+
 log() { printf 'host.sh: %s\n' "$*" >&2; }
 die() { printf 'host.sh: error: %s\n' "$*" >&2; exit 1; }
 
@@ -176,12 +187,27 @@ acng_running() {
   [ -n "$pid" ] && [ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = /usr/sbin/apt-cacher-ng ]
 }
 
+# true when the proxy answers on each given address
+acng_answers() {
+  local a u
+  for a in $1; do
+    [[ $a == *:* ]] && u="http://[$a]:$ACNG_PORT/" || u="http://$a:$ACNG_PORT/"
+    curl -s -o /dev/null --noproxy '*' --max-time 2 "$u" || return 1
+  done
+}
+
 # Bind addresses wanted: loopback plus the gateway of every environment.
 acng_wanted_binds() {
   {
     echo 127.0.0.1
     echo ::1
-    cat "$MACHINES_DIR"/*.gw4 2>/dev/null || true
+    local f a
+    for f in "$MACHINES_DIR"/*.gw4; do
+      [ -e "$f" ] || continue
+      a=$(cat "$f")
+      # only gateways that exist now (a stopped env has no veth)
+      [ -n "$(ip -4 -o addr show to "$a/32" 2>/dev/null)" ] && echo "$a"
+    done
   } | sort -u | tr '\n' ' ' | sed 's/ $//'
 }
 
@@ -201,7 +227,7 @@ ensure_acng() {
   fi
   local binds
   binds=$(acng_wanted_binds)
-  if acng_running && [ "$(cat "$ACNG_DIR/binds" 2>/dev/null)" = "$binds" ]; then
+  if acng_running && [ "$(cat "$ACNG_DIR/binds" 2>/dev/null)" = "$binds" ] && acng_answers "$binds"; then
     flock -u 7; exec 7>&-
     return 0
   fi
@@ -216,18 +242,18 @@ ensure_acng() {
   install -d -o apt-cacher-ng -g apt-cacher-ng "$RUN_DIR/acng" /var/cache/apt-cacher-ng /var/log/apt-cacher-ng
   rm -f "$ACNG_PID"
   # It daemonizes itself (foreground=0) and writes its pid file.
-  start-stop-daemon --start --quiet --chuid apt-cacher-ng:apt-cacher-ng \
+  ( without_fds start-stop-daemon --start --quiet --chuid apt-cacher-ng:apt-cacher-ng \
     --exec /usr/sbin/apt-cacher-ng -- -c /etc/apt-cacher-ng \
     "BindAddress=$binds" "Port=$ACNG_PORT" "pidfile=$RUN_DIR/acng/pid" \
     "SocketPath=$RUN_DIR/acng/socket" foreground=0 \
-    </dev/null >>"$ACNG_DIR/start.log" 2>&1 || true
+    ) </dev/null >>"$ACNG_DIR/start.log" 2>&1 || true
   local i
   for i in $(seq 100); do
     if [ -s "$RUN_DIR/acng/pid" ]; then cp "$RUN_DIR/acng/pid" "$ACNG_PID"; fi
-    acng_running && curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$ACNG_PORT/acng-report.html" && break
+    acng_running && acng_answers "$binds" && break
     sleep 0.1
   done
-  acng_running || { tail -n 5 "$ACNG_DIR/start.log" /var/log/apt-cacher-ng/apt-cacher.err >&2 2>/dev/null || true; die "apt-cacher-ng did not start"; }
+  acng_running && acng_answers "$binds" || { tail -n 5 "$ACNG_DIR/start.log" /var/log/apt-cacher-ng/apt-cacher.err >&2 2>/dev/null || true; die "apt-cacher-ng did not start"; }
   printf '%s' "$binds" >"$ACNG_DIR/binds"
   flock -u 7; exec 7>&-
 }
@@ -369,10 +395,10 @@ tcp_open() { timeout 2 bash -c 'exec 3<>/dev/tcp/$0/$1' "$1" "$2" 2>/dev/null; }
 boot() {
   : >"$LOGF"
   # --register=no --keep-unit: the host has no systemd/system bus.
-  setsid systemd-nspawn -D "$MDIR" --boot --machine="$NAME" \
+  ( without_fds setsid systemd-nspawn -D "$MDIR" --boot --machine="$NAME" \
     --network-namespace-path="/run/netns/$NS" --register=no --keep-unit \
     --resolv-conf=off --timezone=off --link-journal=no --console=read-only \
-    </dev/null >>"$LOGF" 2>&1 &
+    ) </dev/null >>"$LOGF" 2>&1 &
   echo $! >"$PIDF"
   local np=$! t0=$SECONDS ip4
   ip4=$(printf '%s' "$IPV4_JSON" | jq -r '.[0]')
@@ -470,8 +496,6 @@ cmd_create() {
 
   local base
   base=$(ensure_rootfs)
-  printf '%s\n' "$GW4" >"$MACHINES_DIR/$NAME.gw4"
-  ensure_acng
   if [ ! -d "$MDIR" ]; then
     local t0=$SECONDS tmp="$MACHINES_DIR/.tmp-$NAME"
     rm -rf "$tmp"
@@ -482,6 +506,9 @@ cmd_create() {
   fi
   write_config "$spec"
   setup_net
+  # The proxy binds the gateway address, so start it after the veth exists.
+  printf '%s\n' "$GW4" >"$MACHINES_DIR/$NAME.gw4"
+  ensure_acng
   boot
   printf '%s\n' "$spec_hash" >"$MACHINES_DIR/$NAME.spec-hash"
   result_json running

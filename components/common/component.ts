@@ -13,11 +13,17 @@ export function checkPassword(c: Checker, field: string, password: pulumi.Input<
         return pulumi.secret(password);
     }
     return pulumi.secret(pulumi.output(password).apply((p) => {
-        if (typeof p !== "string" || p.length < minLength) {
-            throw new Error(`${c.component}: ${field} is too short or missing. Fix: ${fix}`);
-        }
+        const problem = passwordProblem(p, minLength);
+        if (problem) throw new Error(`${c.component}: ${field} ${problem}. Fix: ${fix}`);
         return p;
     }));
+}
+
+/** What is wrong with a password, if anything; never the password itself. */
+export function passwordProblem(p: unknown, minLength: number): string | undefined {
+    if (typeof p !== "string" || p === "") return "is missing";
+    if (p.length < minLength) return `is too short (${p.length} characters)`;
+    return undefined;
 }
 
 /** Checks that addresses belong to the host and returns them; empty means "use the default". */

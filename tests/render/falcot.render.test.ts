@@ -1,0 +1,58 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { synth } from "../../scripts/synth";
+import { assertOk, checkKamailio, checkProsody, checkZone, stunBinding, withOverlay } from "./support/debian-tools";
+import { selfSigned } from "./support/fixture-host";
+
+// The render tier: the files synth writes for the Falcot stack, checked by the real Debian tools.
+
+const root = path.resolve(__dirname, "../..");
+const addrs = { ipv4: ["198.51.100.19", "198.51.100.20", "198.51.100.21"], ipv6: ["2001:db8:1000:2000::19"] };
+
+async function synthHost(layout: string): Promise<{ out: string; host: string }> {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), `rtc-render-${layout}-`));
+    await jest.isolateModulesAsync(async () => {
+        const m = await import("../../scripts/synth");
+        await m.synth(root, { stack: "falcot", out, sets: [["layout", layout]], secrets: [] });
+    });
+    const host = path.join(out, "hosts", "server1");
+    // Synth leaves certificates and keys as placeholders; give the daemons real ones for the names they serve.
+    selfSigned(`${host}/etc/kamailio/tls/sip-proxy.falcot.com.crt`, `${host}/etc/kamailio/tls/sip-proxy.falcot.com.key`, "sip-proxy.falcot.com", "sip.falcot.com");
+    selfSigned(`${host}/etc/coturn/tls/turn-server.falcot.com.crt`, `${host}/etc/coturn/tls/turn-server.falcot.com.key`, "turn-server.falcot.com");
+    selfSigned(`${host}/etc/prosody/certs/falcot.com.crt`, `${host}/etc/prosody/certs/falcot.com.key`, "falcot.com", "conference.falcot.com");
+    return { out, host };
+}
+
+void synth; // the module is loaded in isolation per layout
+
+describe.each(["standard", "port443"])("Falcot %s layout, checked by Debian's own tools", (layout) => {
+    let out = "";
+    let host = "";
+    beforeAll(async () => ({ out, host } = await synthHost(layout)));
+    afterAll(() => fs.rmSync(out, { recursive: true, force: true }));
+
+    it("zone passes named-checkzone -S fail -i full", async () => {
+        assertOk(await checkZone(path.join(out, "zone.db"), "falcot.com"), "named-checkzone");
+    });
+
+    it("Kamailio accepts the packaged config with our local defines, and our main config", async () => {
+        const r = assertOk(await checkKamailio(host, addrs), "kamailio");
+        expect(r.modules).toEqual(expect.arrayContaining(["db_mysql.so", "auth_db.so", "tls.so", "pike.so", "htable.so"]));
+        const expected = layout === "port443" ? ["tls:198.51.100.20:443", "udp:198.51.100.20:5060"] : ["udp:198.51.100.19:5060", "tls:198.51.100.19:5061"];
+        for (const l of expected) expect(r.listen.join(" ")).toContain(l);
+        expect(r.listen.join(" ")).not.toContain("127.0.0.1");
+        assertOk(await withOverlay(host, ["/etc/kamailio"], addrs, ["kamailio", "-c", "-f", "/etc/kamailio/kamailio-rtc.cfg"]), "kamailio main");
+    });
+
+    it("Prosody accepts the config and the VirtualHost in conf.d", async () => {
+        const r = assertOk(await checkProsody(host, "config", { remove: ["/etc/prosody/conf.d/localhost.cfg.lua"] }), "prosodyctl check config");
+        expect(r.output).not.toMatch(/error/i);
+    });
+
+    it("coturn starts on the generated turnserver.conf and answers a STUN binding on each address", async () => {
+        const expected = layout === "port443" ? ["198.51.100.19"] : addrs.ipv4;
+        const r = assertOk(await stunBinding(host, { ipv4: expected, ipv6: [] }), "turnserver");
+        expect(Object.keys(r.reflexive).sort()).toEqual(expected);
+    });
+});

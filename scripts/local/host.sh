@@ -304,9 +304,10 @@ container_init_pid() {
 
 result_json() {
   jq -cn --arg name "$NAME" --argjson ipv4 "$IPV4_JSON" --argjson ipv6 "$IPV6_JSON" \
-    --arg gw4 "$GW4" --arg gw6 "$GW6" --arg dir "$MDIR" --arg ns "$NS" --arg link "$HOSTIF" \
+    --arg gw4 "$GW4" --arg gw6 "$GW6" --argjson p4 "$P4" --argjson p6 "$P6" --arg dir "$MDIR" --arg ns "$NS" --arg link "$HOSTIF" \
     --arg proxy "http://$GW4:$ACNG_PORT" --arg hostKey "$HOSTKEY_PUB" --arg status "$1" \
-    '{name:$name, status:$status, ipv4:$ipv4, ipv6:$ipv6, hostGateway4:$gw4, hostGateway6:$gw6,
+    '{name:$name, status:$status, ipv4:$ipv4, ipv6:$ipv6, hostGateway4:$gw4, hostGateway6:(if $gw6 == "" then null else $gw6 end),
+      prefix4:$p4, prefix6:$p6,
       sshHost:$ipv4[0], sshPort:22, sshUser:"root", hostKeyPublic:$hostKey,
       aptProxy:$proxy, machineDir:$dir, netns:$ns, hostLink:$link}'
 }
@@ -364,18 +365,21 @@ EOF
 setup_net() {
   # Fresh namespace and veth each boot (the container is not running).
   teardown_net
+  local other
+  other=$(ip -4 -o addr show to "$GW4/32" | awk '{print $2}' | head -n1)
+  [ -z "$other" ] || die "gateway $GW4 is already on interface $other (another environment on the same subnet?)"
   ip netns add "$NS"
   ip -n "$NS" link set lo up
   ip link add "$HOSTIF" type veth peer name eth0 netns "$NS"
-  ip addr add "$GW4/24" dev "$HOSTIF"
-  [ -z "$GW6" ] || ip addr add "$GW6/64" dev "$HOSTIF" nodad
+  ip addr add "$GW4/$P4" dev "$HOSTIF"
+  [ -z "$GW6" ] || ip addr add "$GW6/$P6" dev "$HOSTIF" nodad
   ip link set "$HOSTIF" up
   local a
   for a in $(printf '%s' "$IPV4_JSON" | jq -r '.[]'); do
-    ip -n "$NS" addr add "$a/24" dev eth0
+    ip -n "$NS" addr add "$a/$P4" dev eth0
   done
   for a in $(printf '%s' "$IPV6_JSON" | jq -r '.[]'); do
-    ip -n "$NS" addr add "$a/64" dev eth0 nodad
+    ip -n "$NS" addr add "$a/$P6" dev eth0 nodad
   done
   ip -n "$NS" link set eth0 up
   ip -n "$NS" route add default via "$GW4"
@@ -464,6 +468,10 @@ cmd_create() {
   IPV6_JSON=$(printf '%s' "$spec" | jq -c '[.ipv6 // [] | if type == "string" then [.] else . end | .[]]')
   GW4=$(printf '%s' "$spec" | jq -r '.hostGateway4 // empty')
   GW6=$(printf '%s' "$spec" | jq -r '.hostGateway6 // empty')
+  P4=$(printf '%s' "$spec" | jq -r '.prefix4 // 24')
+  P6=$(printf '%s' "$spec" | jq -r '.prefix6 // 64')
+  [[ $P4 =~ ^[0-9]+$ ]] && (( P4 >= 8 && P4 <= 30 )) || die "prefix4 must be 8..30"
+  [[ $P6 =~ ^[0-9]+$ ]] && (( P6 >= 48 && P6 <= 126 )) || die "prefix6 must be 48..126"
   [ "$(printf '%s' "$IPV4_JSON" | jq length)" -ge 1 ] || die "ipv4 needs at least one address"
   [ -n "$GW4" ] || die "hostGateway4 is required"
   local a
@@ -517,8 +525,13 @@ cmd_create() {
 cmd_delete() {
   need_root
   local name=${1:-}
-  if [ -z "$name" ]; then
+  # NAME argument, else .name of a JSON document on stdin, else .name of the
+  # create's output (Pulumi sets PULUMI_COMMAND_STDOUT for delete commands).
+  if [ -z "$name" ] && [ ! -t 0 ]; then
     name=$(jq -r '.name // empty' 2>/dev/null || true)
+  fi
+  if [ -z "$name" ] && [ -n "${PULUMI_COMMAND_STDOUT:-}" ]; then
+    name=$(printf '%s' "$PULUMI_COMMAND_STDOUT" | tail -n1 | jq -r '.name // empty' 2>/dev/null || true)
   fi
   [ -n "$name" ] || die "usage: host.sh delete NAME (or JSON with .name on stdin)"
   set_names "$name"

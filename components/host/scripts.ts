@@ -44,7 +44,7 @@ export interface FileScriptArgs {
 export function writeFileScript(a: FileScriptArgs): string {
     const fill = a.fillSecrets
         ? [
-            `perl -0pi -e 's{\\@\\@SECRET:([a-z0-9][a-z0-9.-]*)\\@\\@}{local \$/; open(my \$f, "<", "${SECRET_DIR}/\$1") or die "pulumi-rtc: secret \$1 is not on this host\\n"; my \$v = <\$f>; close \$f; \$v}ge' "$tmp"`,
+            `perl -0pi -e 's{\\@\\@SECRET:([a-z0-9][a-z0-9.-]*)\\@\\@}{local $/; open(my $f, "<", "${SECRET_DIR}/$1") or die "pulumi-rtc: secret $1 is not on this host\\n"; my $v = <$f>; close $f; $v}ge' "$tmp"`,
         ]
         : [];
     return [

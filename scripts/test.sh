@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The test command (`npm test`): installs what the tests need, then runs every tier.
+#   unit   - jest with Pulumi mocks
+#   render - generated files checked by Debian's own kamailio, prosodyctl, named-checkzone and turnserver
+#   engine - the real Pulumi engine, offline, over SSH into a network namespace
+# Needs root (apt, network namespaces). Extra arguments go to jest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+log() { printf '[test] %s\n' "$*" >&2; }
+
+log "Debian packages"
+bash scripts/install-test-deps.sh
+[ -d node_modules/@pulumi/pulumi ] || { log "npm dependencies"; npm ci --no-audit --no-fund; }
+log "Pulumi toolchain"
+npm run -s toolchain >/dev/null
+
+log "type check and lint"
+npx tsc --noEmit -p .
+npx eslint .
+
+log "jest: unit, render, engine"
+npx jest --ci "$@"

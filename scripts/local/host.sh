@@ -236,6 +236,11 @@ ensure_acng() {
     kill "$(cat "$ACNG_PID")" || true
     local i
     for i in $(seq 50); do acng_running || break; sleep 0.1; done
+  elif acng_answers "$binds"; then
+    # e.g. the packaged service on a host that runs systemd, bound to all addresses
+    log "warning: an apt-cacher-ng we did not start already answers on port $ACNG_PORT; using it"
+    flock -u 7; exec 7>&-
+    return 0
   else
     log "starting apt-cacher-ng on: $binds"
   fi
@@ -256,6 +261,29 @@ ensure_acng() {
   acng_running && acng_answers "$binds" || { tail -n 5 "$ACNG_DIR/start.log" /var/log/apt-cacher-ng/apt-cacher.err >&2 2>/dev/null || true; die "apt-cacher-ng did not start"; }
   printf '%s' "$binds" >"$ACNG_DIR/binds"
   flock -u 7; exec 7>&-
+}
+
+# After a delete: stop the proxy when no environment is left (its cache
+# stays), else drop the deleted gateway from its bind list.
+acng_after_delete() {
+  local f any=
+  for f in "$MACHINES_DIR"/*.gw4; do [ -e "$f" ] && any=1; done
+  if [ -z "$any" ]; then
+    exec 7>"$RUN_DIR/apt-cacher-ng.lock"
+    flock 7
+    if acng_running; then
+      log "no environment left: stopping apt-cacher-ng (its cache stays)"
+      local pid i
+      pid=$(cat "$ACNG_PID")
+      kill "$pid" 2>/dev/null || true
+      for i in $(seq 50); do acng_running || break; sleep 0.1; done
+      acng_running && kill -KILL "$pid" 2>/dev/null || true
+    fi
+    rm -f "$ACNG_PID" "$ACNG_DIR/binds"
+    flock -u 7; exec 7>&-
+  elif acng_running; then
+    ensure_acng
+  fi
 }
 
 # ------------------------------------------------------------- machines --
@@ -365,9 +393,7 @@ EOF
 setup_net() {
   # Fresh namespace and veth each boot (the container is not running).
   teardown_net
-  local other
-  other=$(ip -4 -o addr show to "$GW4/32" | awk '{print $2}' | head -n1)
-  [ -z "$other" ] || die "gateway $GW4 is already on interface $other (another environment on the same subnet?)"
+  check_gateway_free
   ip netns add "$NS"
   ip -n "$NS" link set lo up
   ip link add "$HOSTIF" type veth peer name eth0 netns "$NS"
@@ -384,6 +410,13 @@ setup_net() {
   ip -n "$NS" link set eth0 up
   ip -n "$NS" route add default via "$GW4"
   [ -z "$GW6" ] || ip -n "$NS" -6 route add default via "$GW6"
+}
+
+# The host-side gateway must not sit on some other interface already.
+check_gateway_free() {
+  local other
+  other=$(ip -4 -o addr show to "$GW4/32" | awk '{sub(/@.*/, "", $2); print $2}' | grep -vxF "$HOSTIF" | head -n1 || true)
+  [ -z "$other" ] || die "gateway $GW4 is already on interface $other (another environment on the same subnet?)"
 }
 
 teardown_net() {
@@ -500,6 +533,7 @@ cmd_create() {
     result_json running
     return 0
   fi
+  check_gateway_free
   stop_container
 
   local base
@@ -546,6 +580,8 @@ cmd_delete() {
   fi
   rm -rf "$MACHINES_DIR/.tmp-$NAME"
   rm -f "$MACHINES_DIR/$NAME.gw4" "$MACHINES_DIR/$NAME.spec-hash" "$LOGF" "$PIDF"
+  flock -u 9; exec 9>&-
+  acng_after_delete
   log "$NAME deleted"
 }
 

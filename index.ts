@@ -16,7 +16,7 @@ for (const key of secretKeys) if (cfg.get(key) !== undefined) raw[key] = true;
 const config = parseFalcotConfig(raw);
 
 const stack = falcotStack(config, {
-    sshPrivateKey: cfg.requireSecret("sshPrivateKey"),
+    sshPrivateKey: cfg.getSecret("sshPrivateKey"),
     passwords: cfg.getSecretObject<Record<string, string>>("passwords") ?? pulumi.secret<Record<string, string>>({}),
     turnStaticAuthSecret: cfg.getSecret("turnStaticAuthSecret"),
 });
@@ -30,3 +30,7 @@ export const endpoints = {
     sip: { domain: stack.sip.sipDomain, hostname: stack.sip.hostname },
     xmpp: { domains: stack.xmpp.domains, hostname: stack.xmpp.hostname },
 };
+/** Users' passwords (secret): `pulumi stack output --show-secrets passwords`. */
+export const passwords = stack.passwords;
+/** Where the stack's DNS server answers, when it runs one. */
+export const dnsServer = config.services.dns ? stack.hosts[config.services.dns].ipv4[0].public : undefined;

@@ -12,3 +12,4 @@ export { RtcConfigError } from "./common/validation";
 export { RtcHost, RtcHostArgs, HostAddress } from "./host/rtcHost";
 export { plannedFiles, PlannedFile } from "./host/registry";
 export { Layout, layouts, planLayout, LayoutPlan, ServiceKind } from "./layout";
+export { LocalHost, LocalHostArgs } from "./hosts/localHost";

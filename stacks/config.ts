@@ -8,8 +8,8 @@ export const serviceNames = ["turn", "turnAdmin", "sip", "xmpp"] as const;
 export type UserService = typeof serviceNames[number];
 
 export interface HostConfig {
-    /** `existing`: a reachable Debian server. (`local` and cloud VMs come later.) */
-    readonly provider: "existing";
+    /** `existing`: a reachable Debian server; `local`: a Debian container on this machine. (Cloud VMs come later.) */
+    readonly provider: "existing" | "local";
     /** Default `<name>.<domain>`. */
     readonly fqdn: string;
     readonly ssh: { readonly address: string; readonly port: number; readonly user: string; readonly hostKey?: string };
@@ -32,11 +32,13 @@ export interface FalcotConfig {
         | { readonly backend: "cloudflare"; readonly zoneId: string; readonly nameServers?: { name: string; ipv4?: string[]; ipv6?: string[] }[] }
         | { readonly backend: "zonefile" | "bind"; readonly nameServers?: { name: string; ipv4?: string[]; ipv6?: string[] }[] };
     readonly users: Readonly<Record<string, UserConfig>>;
+    /** Make each user's password here (kept in state, as secrets) instead of reading `passwords`. */
+    readonly generatePasswords: boolean;
 }
 
 /** Secret keys: their values are read with getSecret, never logged. */
 export const secretKeys = ["sshPrivateKey", "passwords", "turnStaticAuthSecret"] as const;
-export const plainKeys = ["domain", "layout", "hosts", "services", "dns", "users"] as const;
+export const plainKeys = ["domain", "layout", "hosts", "services", "dns", "users", "generatePasswords"] as const;
 
 type Raw = Record<string, unknown>;
 
@@ -64,8 +66,8 @@ export function parseFalcotConfig(raw: Readonly<Record<string, unknown>>): Falco
         const h = obj(value) ?? {};
         const f = `hosts.${name}`;
         c.unknownKeys(f, h, ["provider", "fqdn", "ssh", "ipv4", "ipv6"]);
-        const provider = (h.provider as string | undefined) ?? "existing";
-        c.check(provider === "existing", `${f}.provider`, `is ${show(provider)}`, "use \"existing\" (a reachable Debian server)");
+        const provider = (h.provider as "existing" | "local" | undefined) ?? "existing";
+        c.check(provider === "existing" || provider === "local", `${f}.provider`, `is ${show(provider)}`, "use \"existing\" (a reachable Debian server) or \"local\" (a container on this machine)");
         const fqdn = (h.fqdn as string | undefined) ?? `${name}.${domain}`;
         c.domain(`${f}.fqdn`, fqdn);
         const ipv4 = (h.ipv4 as HostConfig["ipv4"] | undefined) ?? [];
@@ -80,7 +82,8 @@ export function parseFalcotConfig(raw: Readonly<Record<string, unknown>>): Falco
         c.port(`${f}.ssh.port`, port);
         const hostKey = ssh.hostKey as string | undefined;
         c.check(hostKey === undefined || /^(ssh-ed25519|ecdsa-sha2-nistp256|ssh-rsa) [A-Za-z0-9+/=]+/.test(hostKey), `${f}.ssh.hostKey`, `is ${show(hostKey)}`, "give the server's public host key line, e.g. the output of `ssh-keyscan -t ed25519 HOST` without the host name");
-        hosts[name] = { provider: "existing", fqdn, ssh: { address, port, user: (ssh.user as string | undefined) ?? "root", hostKey }, ipv4, ipv6 };
+        if (provider === "local") c.check(h.ssh === undefined, `${f}.ssh`, "is set for a local host", "remove it: a local host makes its own keys");
+        hosts[name] = { provider, fqdn, ssh: { address, port, user: (ssh.user as string | undefined) ?? "root", hostKey }, ipv4, ipv6 };
     }
 
     const firstHost = Object.keys(hosts)[0];
@@ -117,6 +120,8 @@ export function parseFalcotConfig(raw: Readonly<Record<string, unknown>>): Falco
         c.check(!xmppAdmin || list.includes("xmpp"), `users.${name}.xmppAdmin`, "is true for a user without the xmpp service", "add xmpp to the user's services");
         users[name] = { services: list, xmppAdmin };
     }
+    const generatePasswords = (raw.generatePasswords as boolean | undefined) ?? false;
+    c.check(typeof generatePasswords === "boolean", "generatePasswords", `is ${show(generatePasswords)}`, "use true or false");
     c.done();
-    return { domain, layout, hosts, services, dns, users };
+    return { domain, layout, hosts, services, dns, users, generatePasswords };
 }

@@ -8,11 +8,13 @@ import { SipProxy } from "../components/sip/sipProxy";
 import { TurnServer } from "../components/turn/turnServer";
 import { RtcConfigError } from "../components/common/validation";
 import { XmppServer } from "../components/xmpp/xmppServer";
-import { FalcotConfig, UserService } from "./config";
+import { FalcotConfig, HostConfig, UserService } from "./config";
+import { LocalHost } from "../components/hosts/localHost";
+import { local } from "@pulumi/command";
 
 export interface FalcotSecrets {
-    /** SSH private key that logs in as root on the hosts. */
-    readonly sshPrivateKey: pulumi.Output<string>;
+    /** SSH private key that logs in as root on `existing` hosts. */
+    readonly sshPrivateKey?: pulumi.Output<string>;
     /** Password of each user, by user name. */
     readonly passwords: pulumi.Output<Record<string, string>>;
     /** Shared secret of the TURN REST API; none when undefined. */
@@ -26,13 +28,23 @@ export interface FalcotStack {
     readonly sip: SipProxy;
     readonly xmpp: XmppServer;
     readonly zone: RtcDnsZone;
+    /** Each user's password, by name (secret). */
+    readonly passwords: pulumi.Output<Record<string, string>>;
 }
 
 /** Falcot Corp's TURN, SIP and XMPP services, their certificates and DNS, composed from the library. */
 export function falcotStack(config: FalcotConfig, secrets: FalcotSecrets): FalcotStack {
     const { domain, layout } = config;
     const hosts: Record<string, RtcHost> = {};
-    for (const [name, h] of Object.entries(config.hosts)) {
+    for (const [index, [name, h]] of Object.entries(config.hosts).entries()) {
+        if (h.provider === "local") {
+            const addresses = (list: HostConfig["ipv4"]) => list.map((a) => (typeof a === "string" ? a : a.public));
+            hosts[name] = new LocalHost(name, { fqdn: h.fqdn, ipv4: addresses(h.ipv4), ipv6: addresses(h.ipv6), envName: `${pulumi.getStack().toLowerCase().replace(/[^a-z0-9]/g, "").slice(0, 8) || "rtc"}${index}` }).host;
+            continue;
+        }
+        if (!secrets.sshPrivateKey) {
+            throw new RtcConfigError("Falcot stack config", "sshPrivateKey", `is missing, and host ${name} is reached over SSH`, "run: pulumi config set --secret sshPrivateKey < KEYFILE");
+        }
         hosts[name] = new RtcHost(name, {
             fqdn: h.fqdn,
             ipv4: h.ipv4,
@@ -46,6 +58,11 @@ export function falcotStack(config: FalcotConfig, secrets: FalcotSecrets): Falco
             },
         });
     }
+
+    // Passwords: from secret config, or made here for throw-away environments
+    const passwords = config.generatePasswords
+        ? pulumi.secret(pulumi.all(Object.fromEntries(Object.keys(config.users).map((u) => [u, generatedPassword(u)]))) as pulumi.Output<Record<string, string>>)
+        : secrets.passwords;
 
     // Addresses per layout, host by host
     const placed = (kind: ServiceKind) => config.services[kind];
@@ -70,7 +87,7 @@ export function falcotStack(config: FalcotConfig, secrets: FalcotSecrets): Falco
 
     const usersOf = (service: UserService) => Object.entries(config.users)
         .filter(([, u]) => u.services.includes(service))
-        .map(([name]) => ({ name, password: passwordOf(secrets.passwords, name) }));
+        .map(([name]) => ({ name, password: passwordOf(passwords, name) }));
 
     const turnPlan = plans[config.services.turn].turn!;
     const turn = new TurnServer("turn", {
@@ -116,7 +133,7 @@ export function falcotStack(config: FalcotConfig, secrets: FalcotSecrets): Falco
             : config.dns.backend === "bind" ? { kind: "bind", host: dnsHost! } : { kind: "zonefile" },
         nameServers: config.dns.nameServers ?? [{ name: `ns1.${domain}`, ipv4: [nsHost.ipv4[0].public], ipv6: nsHost.ipv6.slice(0, 1).map((a) => a.public) }],
     });
-    return { hosts, certificates, turn, sip, xmpp, zone };
+    return { hosts, certificates, turn, sip, xmpp, zone, passwords };
 }
 
 function passwordOf(passwords: pulumi.Output<Record<string, string>>, name: string): pulumi.Output<string> {
@@ -127,4 +144,12 @@ function passwordOf(passwords: pulumi.Output<Record<string, string>>, name: stri
         }
         return value;
     }));
+}
+
+/** A random password made on this machine once, kept in state as a secret. */
+function generatedPassword(user: string): pulumi.Output<string> {
+    const made = new local.Command(`password-${user}`, {
+        create: "tr -dc 'A-Za-z0-9' < /dev/urandom | head -c 24",
+    }, { additionalSecretOutputs: ["stdout"] });
+    return pulumi.secret(made.stdout);
 }

@@ -1,0 +1,94 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as tls from "@pulumi/tls";
+import { local } from "@pulumi/command";
+import * as fs from "fs";
+import * as path from "path";
+import { Checker, show } from "../common/validation";
+import { RtcHost } from "../host/rtcHost";
+
+export interface LocalHostArgs {
+    /** The host's fully qualified name, such as `server1.falcot.com`. */
+    readonly fqdn: string;
+    /** IPv4 addresses the container carries; documentation addresses (198.51.100.0/24) are the norm. */
+    readonly ipv4: readonly string[];
+    /** IPv6 addresses. Default: none. */
+    readonly ipv6?: readonly string[];
+    /** Address of this machine's side of the veth. Default `198.51.100.1`. */
+    readonly gateway4?: string;
+    /** IPv6 address of this machine's side. Default: the first IPv6 address's /64 with host part ::1. */
+    readonly gateway6?: string;
+    /** Name of the environment: container, network namespace and links are named after it. Default: the resource name. */
+    readonly envName?: string;
+}
+
+/**
+ * The embedded `local` host: a Debian bookworm container booted with systemd in a network namespace on this
+ * machine, carrying the given addresses, reachable over SSH with a key and a pinned host key made here.
+ * Destroying it removes the container, namespace and links; the base image and apt caches stay.
+ */
+export class LocalHost extends pulumi.ComponentResource {
+    readonly host: RtcHost;
+    /** The SSH private key that logs in as root (secret). */
+    readonly sshPrivateKey: pulumi.Output<string>;
+    readonly hostPublicKey: pulumi.Output<string>;
+
+    constructor(name: string, args: LocalHostArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("rtc:index:LocalHost", name, {}, opts);
+        const c = new Checker(`LocalHost "${name}"`);
+        c.unknownKeys("", args, ["fqdn", "ipv4", "ipv6", "gateway4", "gateway6", "envName"]);
+        const envName = args.envName ?? name;
+        c.check(/^[a-z][a-z0-9-]{0,10}$/.test(envName), "envName", `is ${show(envName)}`, "use at most 11 lower-case letters, digits or '-', starting with a letter (it names network links)");
+        (args.ipv4 ?? []).forEach((a, i) => c.ipv4(`ipv4[${i}]`, a));
+        (args.ipv6 ?? []).forEach((a, i) => c.ipv6(`ipv6[${i}]`, a));
+        const gateway4 = args.gateway4 ?? "198.51.100.1";
+        c.ipv4("gateway4", gateway4);
+        c.check(!(args.ipv4 ?? []).includes(gateway4), "gateway4", `is ${gateway4}, one of the host's own addresses`, "pick another address of the same /24 for this machine's side");
+        const gateway6 = args.gateway6 ?? (args.ipv6?.length ? `${args.ipv6[0].split(":").slice(0, 4).join(":")}::1` : undefined);
+        c.done();
+
+        const sshKey = new tls.PrivateKey(`${name}-ssh-key`, { algorithm: "ED25519" }, { parent: this });
+        const hostKey = new tls.PrivateKey(`${name}-host-key`, { algorithm: "ED25519" }, { parent: this });
+        const spec = pulumi.secret(pulumi.all([sshKey.publicKeyOpenssh, hostKey.privateKeyOpenssh]).apply(([authorizedKey, hostKeyPrivate]) => JSON.stringify({
+            name: envName,
+            ipv4: args.ipv4,
+            ipv6: args.ipv6 ?? [],
+            hostGateway4: gateway4,
+            ...(gateway6 ? { hostGateway6: gateway6 } : {}),
+            authorizedKey: authorizedKey.trim(),
+            hostKeyPrivate,
+        })));
+        const script = hostScript();
+        const machine = new local.Command(`${name}-machine`, {
+            create: `bash ${script} create`,
+            delete: `bash ${script} delete ${envName}`,
+            stdin: spec,
+            triggers: [envName, args.ipv4.join(","), (args.ipv6 ?? []).join(",")],
+        }, { parent: this, deleteBeforeReplace: true, replaceOnChanges: ["triggers"], customTimeouts: { create: "20m", delete: "5m" } });
+
+        this.sshPrivateKey = sshKey.privateKeyOpenssh;
+        this.hostPublicKey = hostKey.publicKeyOpenssh;
+        this.host = new RtcHost(name, {
+            fqdn: args.fqdn,
+            ipv4: args.ipv4,
+            ipv6: args.ipv6 ?? [],
+            connection: {
+                host: args.ipv4[0],
+                user: "root",
+                privateKey: sshKey.privateKeyOpenssh,
+                hostKey: hostKey.publicKeyOpenssh.apply((k) => k.trim()),
+                dialErrorLimit: 30,
+            },
+            readyAfter: [machine],
+        }, { parent: this });
+        this.registerOutputs({ hostPublicKey: this.hostPublicKey });
+    }
+}
+
+/** scripts/local/host.sh, from the source tree or the compiled package. */
+function hostScript(): string {
+    for (const up of ["../..", "../../.."]) {
+        const p = path.resolve(__dirname, up, "scripts/local/host.sh");
+        if (fs.existsSync(p)) return p;
+    }
+    throw new Error("pulumi-rtc: scripts/local/host.sh is missing from this installation");
+}

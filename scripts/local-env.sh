@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# The embedded local environment, with the real Pulumi engine, offline.
+#   scripts/local-env.sh up [--layout standard|port443]   (npm run up:local)
+#   scripts/local-env.sh down                              (npm run down:local)
+#   scripts/local-env.sh outputs                           (npm run -s local:outputs: JSON, secrets shown)
+# Installs what a fresh Debian machine needs. Needs root. The stack is `local` in a file backend
+# (scripts/offline-env.sh); its config is a copy of Pulumi.local.yaml kept beside the state, so the
+# committed file never changes.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+log() { printf '[local] %s\n' "$*" >&2; }
+STACK=${RTC_LOCAL_STACK:-local}
+
+cmd=${1:-}; shift || true
+layout=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --layout) layout=${2:-}; shift 2 ;;
+    --layout=*) layout=${1#*=}; shift ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+
+prepare() {
+  [ "$(id -u)" -eq 0 ] || { echo "run as root: the local environment uses network namespaces and containers" >&2; exit 1; }
+  log "host packages"
+  bash scripts/local/install-host-deps.sh
+  [ -d node_modules/@pulumi/pulumi ] || { log "npm dependencies"; npm ci --no-audit --no-fund; }
+  log "Pulumi toolchain"
+  # shellcheck source=scripts/offline-env.sh
+  source scripts/offline-env.sh
+  CONFIG="$PULUMI_RTC_STATE_DIR/Pulumi.$STACK.yaml"
+  [ -f "$CONFIG" ] || cp Pulumi.local.yaml "$CONFIG"
+  pulumi stack select --create "$STACK" --non-interactive >/dev/null 2>&1 || pulumi stack select "$STACK" --non-interactive
+}
+
+outputs() {
+  pulumi stack output --stack "$STACK" --json --show-secrets
+}
+
+case "$cmd" in
+  up)
+    prepare
+    if [ -n "$layout" ]; then pulumi config set --stack "$STACK" --config-file "$CONFIG" layout "$layout"; fi
+    log "pulumi up ($(pulumi config get --stack "$STACK" --config-file "$CONFIG" layout))"
+    pulumi up --stack "$STACK" --config-file "$CONFIG" --yes --skip-preview --non-interactive --suppress-progress
+    log "endpoints"
+    outputs | node -e '
+      const o = JSON.parse(require("fs").readFileSync(0, "utf8"));
+      const e = o.endpoints;
+      console.log(`DNS server   ${o.dnsServer}   (dig @${o.dnsServer} _sips._tcp.${e.sip.domain} SRV)`);
+      console.log(`TURN         ${e.turn.hostname} ${e.turn.addresses.join(" ")} realm ${e.turn.realm}`);
+      console.log(`SIP          ${e.sip.hostname} for sip:USER@${e.sip.domain}`);
+      console.log(`XMPP         ${e.xmpp.hostname} for USER@${e.xmpp.domains.join(", ")}`);
+      console.log(`users        ${Object.keys(o.passwords).join(", ")} (passwords: npm run -s local:outputs)`);'
+    ;;
+  down)
+    prepare
+    pulumi destroy --stack "$STACK" --config-file "$CONFIG" --yes --skip-preview --non-interactive --suppress-progress
+    pulumi stack rm --stack "$STACK" --yes --force --non-interactive >/dev/null
+    rm -f "$CONFIG"
+    ;;
+  outputs)
+    source scripts/offline-env.sh >/dev/null
+    outputs
+    ;;
+  *) echo "usage: $0 up [--layout standard|port443] | down | outputs" >&2; exit 2 ;;
+esac

@@ -4,8 +4,8 @@
 #   scripts/local-env.sh down                              (npm run down:local)
 #   scripts/local-env.sh outputs                           (npm run -s local:outputs: JSON, secrets shown)
 # Installs what a fresh Debian machine needs. Needs root. The stack is `local` in a file backend
-# (scripts/offline-env.sh); its config is a copy of Pulumi.local.yaml kept beside the state, so the
-# committed file never changes.
+# (scripts/offline-env.sh). Pulumi runs from a project directory beside the state whose Pulumi.yaml
+# points `main` at this checkout, with a copy of Pulumi.local.yaml: the committed files never change.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
@@ -30,9 +30,25 @@ prepare() {
   log "Pulumi toolchain"
   # shellcheck source=scripts/offline-env.sh
   source scripts/offline-env.sh
-  CONFIG="$PULUMI_RTC_STATE_DIR/Pulumi.$STACK.yaml"
-  [ -f "$CONFIG" ] || cp Pulumi.local.yaml "$CONFIG"
-  pulumi stack select --create "$STACK" --non-interactive >/dev/null 2>&1 || pulumi stack select "$STACK" --non-interactive
+  project_dir
+  pulumi stack select --create "$STACK" --non-interactive >/dev/null
+}
+
+# A project directory outside the checkout; Pulumi writes the stack's encryption salt there.
+project_dir() {
+  PROJECT="$PULUMI_RTC_STATE_DIR/projects/$STACK"
+  mkdir -p "$PROJECT"
+  cat > "$PROJECT/Pulumi.yaml" <<YAML
+name: falcot-rtc
+runtime:
+  name: nodejs
+  options:
+    typescript: true
+main: $(realpath --relative-to="$PROJECT" "$ROOT")
+YAML
+  [ -f "$PROJECT/Pulumi.$STACK.yaml" ] || cp Pulumi.local.yaml "$PROJECT/Pulumi.$STACK.yaml"
+  export PULUMI_RTC_PROJECT="$PROJECT"
+  cd "$PROJECT"
 }
 
 outputs() {
@@ -42,9 +58,9 @@ outputs() {
 case "$cmd" in
   up)
     prepare
-    if [ -n "$layout" ]; then pulumi config set --stack "$STACK" --config-file "$CONFIG" layout "$layout"; fi
-    log "pulumi up ($(pulumi config get --stack "$STACK" --config-file "$CONFIG" layout))"
-    pulumi up --stack "$STACK" --config-file "$CONFIG" --yes --skip-preview --non-interactive --suppress-progress
+    if [ -n "$layout" ]; then pulumi config set --stack "$STACK" layout "$layout"; fi
+    log "pulumi up ($(pulumi config get --stack "$STACK" layout))"
+    pulumi up --stack "$STACK" --yes --skip-preview --non-interactive --suppress-progress
     log "endpoints"
     outputs | node -e '
       const o = JSON.parse(require("fs").readFileSync(0, "utf8"));
@@ -57,12 +73,13 @@ case "$cmd" in
     ;;
   down)
     prepare
-    pulumi destroy --stack "$STACK" --config-file "$CONFIG" --yes --skip-preview --non-interactive --suppress-progress
+    pulumi destroy --stack "$STACK" --yes --skip-preview --non-interactive --suppress-progress
     pulumi stack rm --stack "$STACK" --yes --force --non-interactive >/dev/null
-    rm -f "$CONFIG"
+    rm -rf "$PROJECT"
     ;;
   outputs)
     source scripts/offline-env.sh >/dev/null
+    project_dir
     outputs
     ;;
   *) echo "usage: $0 up [--layout standard|port443] | down | outputs" >&2; exit 2 ;;

@@ -321,11 +321,15 @@ nspawn_pid() {
   return 1
 }
 
+# Host pids of the processes inside the environment: everything in its netns
+# (only the container ever joins it).
+netns_pids() { [ -e "/run/netns/$NS" ] && ip netns pids "$NS" 2>/dev/null || true; }
+
 # pid (on the host) of the container's PID 1
 container_init_pid() {
-  local np=$1 c
-  for c in $(cat /proc/"$np"/task/*/children 2>/dev/null); do
-    if grep -q '^NSpid:.*[[:space:]]1$' "/proc/$c/status" 2>/dev/null; then echo "$c"; return 0; fi
+  local p
+  for p in $(netns_pids); do
+    if grep -q '^NSpid:.*[[:space:]]1$' "/proc/$p/status" 2>/dev/null; then echo "$p"; return 0; fi
   done
   return 1
 }
@@ -449,7 +453,7 @@ boot() {
     sleep 0.5
   done
   local ip state
-  ip=$(container_init_pid "$np") || die "cannot find the container's init process"
+  ip=$(container_init_pid) || die "cannot find the container's init process"
   state=$(timeout "$BOOT_TIMEOUT" nsenter -t "$ip" -m -u -i -n -p -C systemctl is-system-running --wait 2>/dev/null || true)
   case $state in
     running|degraded) log "$NAME booted ($state) in $(( SECONDS - t0 )) s" ;;
@@ -458,26 +462,38 @@ boot() {
   [ "$state" = running ] || nsenter -t "$ip" -m -u -i -n -p -C systemctl --failed --no-legend >&2 || true
 }
 
+# Orderly poweroff, then SIGKILL after $STOP_TIMEOUT. Also handles a
+# container orphaned by a killed systemd-nspawn (its processes still sit in
+# the netns): killing the container's PID 1 ends its whole PID namespace.
 stop_container() {
   local np ip i
-  np=$(nspawn_pid) || { rm -f "$PIDF"; return 0; }
-  log "stopping $NAME (nspawn pid $np)"
-  # SIGTERM makes nspawn ask the container's systemd for an orderly poweroff.
-  ip=$(container_init_pid "$np" || true)
-  if [ -n "$ip" ]; then
-    nsenter -t "$ip" -m -u -i -n -p -C systemctl poweroff --no-block >/dev/null 2>&1 || kill -TERM "$np" 2>/dev/null || true
-  else
-    kill -TERM "$np" 2>/dev/null || true
+  np=$(nspawn_pid || true)
+  ip=$(container_init_pid || true)
+  if [ -z "$np" ] && [ -z "$ip" ] && [ -z "$(netns_pids)" ]; then
+    rm -f "$PIDF"; return 0
   fi
+  log "stopping $NAME (nspawn pid ${np:-none}, init pid ${ip:-none})"
+  if [ -n "$ip" ]; then
+    nsenter -t "$ip" -m -u -i -n -p -C systemctl poweroff --no-block >/dev/null 2>&1 \
+      || { [ -n "$np" ] && kill -TERM "$np" 2>/dev/null; } || true
+  elif [ -n "$np" ]; then
+    kill -TERM "$np" 2>/dev/null || true   # nspawn asks the container to power off
+  fi
+  stopped() { { [ -z "$np" ] || ! kill -0 "$np" 2>/dev/null; } && [ -z "$(netns_pids)" ]; }
   for i in $(seq $(( STOP_TIMEOUT * 10 ))); do
-    kill -0 "$np" 2>/dev/null || break
+    stopped && break
     sleep 0.1
   done
-  if kill -0 "$np" 2>/dev/null; then
-    log "$NAME did not power off within ${STOP_TIMEOUT}s; killing"
-    kill -KILL "$np" 2>/dev/null || true
-    [ -n "$ip" ] && kill -KILL "$ip" 2>/dev/null || true
-    for i in $(seq 50); do kill -0 "$np" 2>/dev/null || break; sleep 0.1; done
+  if ! stopped; then
+    log "$NAME did not power off within ${STOP_TIMEOUT}s; killing it"
+    ip=$(container_init_pid || true)
+    [ -z "$ip" ] || kill -KILL "$ip" 2>/dev/null || true
+    [ -z "$np" ] || kill -KILL "$np" 2>/dev/null || true
+    for i in $(seq 50); do stopped && break; sleep 0.1; done
+    local p
+    for p in $(netns_pids); do kill -KILL "$p" 2>/dev/null || true; done
+    for i in $(seq 50); do stopped && break; sleep 0.1; done
+    stopped || die "could not stop $NAME"
   fi
   rm -f "$PIDF"
 }
@@ -578,7 +594,7 @@ cmd_delete() {
     fi
     rm -rf --one-file-system "$MDIR"
   fi
-  rm -rf "$MACHINES_DIR/.tmp-$NAME"
+  rm -rf "$MACHINES_DIR/.tmp-$NAME" "$MACHINES_DIR/.#$NAME.lck"   # the latter: nspawn's lock, left if it was killed
   rm -f "$MACHINES_DIR/$NAME.gw4" "$MACHINES_DIR/$NAME.spec-hash" "$LOGF" "$PIDF"
   flock -u 9; exec 9>&-
   acng_after_delete

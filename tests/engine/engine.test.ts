@@ -31,6 +31,8 @@ let sshd: ChildProcess | undefined;
 let sshdLog = "";
 const token = `tok-${randomBytes(12).toString("hex")}`;
 let sshPrivateKey = "";
+let hostKey = ""; // the sshd's public host key, pinned in connection.hostKey
+let keysDir = "";
 const engineOutput: string[] = []; // every stdout/stderr the engine printed
 
 function sh(cmd: string, args: string[], opts: { input?: string; allowFail?: boolean } = {}) {
@@ -146,6 +148,7 @@ beforeAll(async () => {
 
     // Keys: the client key, and the sshd host key whose public half is pinned.
     const keys = path.join(tmp, "keys");
+    keysDir = keys;
     fs.mkdirSync(keys, { mode: 0o700 });
     sh("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "rtc-engine-client", "-f", path.join(keys, "client")]);
     sh("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "rtc-engine-host", "-f", path.join(keys, "host")]);
@@ -189,7 +192,7 @@ beforeAll(async () => {
     await waitForPort(NS_ADDR, 22, 15000);
 
     pulumi(["stack", "init", STACK]);
-    const hostKey = fs.readFileSync(path.join(keys, "host.pub"), "utf8").trim();
+    hostKey = fs.readFileSync(path.join(keys, "host.pub"), "utf8").trim();
     pulumi(["config", "set", "markerDir", markers]);
     pulumi(["config", "set", "message", "v1"]);
     pulumi(["config", "set", "sshHost", NS_ADDR]);
@@ -280,6 +283,18 @@ test("secrets stay out of the state and the engine's output", () => {
         expect(stackConfig).not.toContain(s);
         expect(printed).not.toContain(s);
     }
+}, STEP_TIMEOUT);
+
+test("the remote command refuses a server whose host key is not the pinned one", () => {
+    sh("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "not-the-host", "-f", path.join(keysDir, "other")]);
+    pulumi(["config", "set", "sshHostKey", fs.readFileSync(path.join(keysDir, "other.pub"), "utf8").trim()]);
+    const r = pulumi(["up", "--yes", "--skip-preview", "--suppress-progress"], { allowFail: true });
+    expect(r.status).not.toBe(0);
+    expect(`${r.stdout}${r.stderr}`).toMatch(/host key mismatch/);
+    expect(marker("remote-runs")).toBe("run\nrun\n"); // it did not run
+
+    pulumi(["config", "set", "sshHostKey", hostKey]);
+    pulumi(["preview", "--expect-no-changes"]);
 }, STEP_TIMEOUT);
 
 test("destroy runs the delete commands and leaves no resources", () => {

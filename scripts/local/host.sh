@@ -617,8 +617,17 @@ cmd_status() {
   [ "$state" = running ]
 }
 
+check_tools() {
+  local t missing=()
+  for t in jq ip systemd-nspawn ssh-keygen ssh-keyscan nsenter curl flock start-stop-daemon; do
+    command -v "$t" >/dev/null 2>&1 || missing+=("$t")
+  done
+  [ ${#missing[@]} -eq 0 ] || die "missing ${missing[*]}: run scripts/local/install-host-deps.sh"
+}
+
 main() {
   local cmd=${1:-}
+  case $cmd in create|delete|destroy|status) check_tools ;; esac
   shift || true
   case $cmd in
     create) cmd_create "$@" ;;

@@ -132,7 +132,9 @@ for nv in "command:$CMD_VER" "tls:$TLS_VER"; do
   n="${nv%%:*}" v="${nv#*:}"
   if [ -n "$AMBIENT" ] && [ -x "$AMBIENT_HOME/plugins/resource-$n-v$v/pulumi-resource-$n" ]; then
     log "using installed plugin $AMBIENT_HOME/plugins/resource-$n-v$v"
-    ln -s "$AMBIENT_HOME/plugins/resource-$n-v$v" "$DIR.tmp/home/plugins/resource-$n-v$v"
+    # A copy: `pulumi plugin ls` does not list symlinked plugin directories.
+    cp -a "$AMBIENT_HOME/plugins/resource-$n-v$v" "$DIR.tmp/home/plugins/"
+    touch "$DIR.tmp/home/plugins/resource-$n-v$v.lock"
   else
     need_build=1
   fi

@@ -344,6 +344,24 @@ result_json() {
       aptProxy:$proxy, machineDir:$dir, netns:$ns, hostLink:$link}'
 }
 
+# Reads .hostKeyPrivate into a 0600 temp file ($KEYTMP/key, removed at exit)
+# and derives HOSTKEY_PUB / KEYTYPE. Fails before anything is changed.
+load_host_key() {
+  mkdir -p "$RUN_DIR"
+  KEYTMP=$(mktemp -d "$RUN_DIR/key.XXXXXX")
+  trap 'rm -rf "$KEYTMP"' EXIT
+  ( umask 077; printf '%s' "$1" | jq -r '.hostKeyPrivate' >"$KEYTMP/key" )
+  HOSTKEY_PUB=$(ssh-keygen -y -f "$KEYTMP/key" 2>/dev/null) \
+    || die "hostKeyPrivate is not a readable unencrypted OpenSSH private key"
+  case $HOSTKEY_PUB in
+    ssh-ed25519\ *) KEYTYPE=ed25519 ;;
+    ecdsa-*)        KEYTYPE=ecdsa ;;
+    ssh-rsa\ *)     KEYTYPE=rsa ;;
+    *) die "unsupported host key type" ;;
+  esac
+  HOSTKEY_PUB=$(printf '%s' "$HOSTKEY_PUB" | awk '{print $1, $2}')
+}
+
 write_config() {   # writes the per-environment files into $MDIR
   local r=$MDIR spec=$1 keytype pubtmp
   printf '%s\n' "$NAME" >"$r/etc/hostname"
@@ -365,22 +383,9 @@ EOF
   [ -s "$r/root/.ssh/authorized_keys" ] || die "authorizedKey is empty"
   # the given host key, and only that one
   rm -f "$r"/etc/ssh/ssh_host_*
-  local kt
-  kt=$(mktemp -d "$RUN_DIR/key.XXXXXX")
-  ( umask 077; printf '%s' "$spec" | jq -r '.hostKeyPrivate' >"$kt/key" )
-  if ! HOSTKEY_PUB=$(ssh-keygen -y -f "$kt/key" 2>/dev/null); then
-    rm -rf "$kt"; die "hostKeyPrivate is not a readable unencrypted OpenSSH private key"
-  fi
-  case $HOSTKEY_PUB in
-    ssh-ed25519\ *) keytype=ed25519 ;;
-    ecdsa-*)        keytype=ecdsa ;;
-    ssh-rsa\ *)     keytype=rsa ;;
-    *) rm -rf "$kt"; die "unsupported host key type" ;;
-  esac
-  HOSTKEY_PUB=$(printf '%s' "$HOSTKEY_PUB" | awk '{print $1, $2}')
-  install -m 600 "$kt/key" "$r/etc/ssh/ssh_host_${keytype}_key"
+  keytype=$KEYTYPE
+  install -m 600 "$KEYTMP/key" "$r/etc/ssh/ssh_host_${keytype}_key"
   printf '%s root@%s\n' "$HOSTKEY_PUB" "$NAME" >"$r/etc/ssh/ssh_host_${keytype}_key.pub"
-  rm -rf "$kt"
   cat >"$r/etc/ssh/sshd_config.d/00-pulumi-rtc.conf" <<EOF
 # pulumi-rtc local host: root by key only, one pinned host key
 HostKey /etc/ssh/ssh_host_${keytype}_key
@@ -534,6 +539,9 @@ cmd_create() {
     die "hostGateway6 is required when ipv6 is given"
   fi
   printf '%s' "$spec" | jq -e '(.hostKeyPrivate // "") | length > 0' >/dev/null || die "hostKeyPrivate is required"
+  printf '%s' "$spec" | jq -e '[.authorizedKeys // [.authorizedKey] | .[] | select(type == "string" and length > 0)] | length > 0' >/dev/null \
+    || die "authorizedKey (or authorizedKeys) is required"
+  load_host_key "$spec"
 
   lock_env
   mkdir -p "$MACHINES_DIR" "$RUN_DIR"
@@ -543,7 +551,6 @@ cmd_create() {
   spec_hash=$(printf '%s' "$spec" | jq -S -c . | sha256sum | cut -c1-64)
   if nspawn_pid >/dev/null && [ "$(cat "$MACHINES_DIR/$NAME.spec-hash" 2>/dev/null)" = "$spec_hash" ] \
      && [ -d "$MDIR" ]; then
-    HOSTKEY_PUB=$(awk '{print $1, $2}' "$MDIR"/etc/ssh/ssh_host_*_key.pub | head -n1)
     ensure_acng
     log "$NAME already runs with this spec"
     result_json running
@@ -596,6 +603,7 @@ cmd_delete() {
   fi
   rm -rf "$MACHINES_DIR/.tmp-$NAME" "$MACHINES_DIR/.#$NAME.lck"   # the latter: nspawn's lock, left if it was killed
   rm -f "$MACHINES_DIR/$NAME.gw4" "$MACHINES_DIR/$NAME.spec-hash" "$LOGF" "$PIDF"
+  rm -f "$RUN_DIR/$NAME.lock"
   flock -u 9; exec 9>&-
   acng_after_delete
   log "$NAME deleted"

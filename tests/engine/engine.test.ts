@@ -140,7 +140,7 @@ beforeAll(async () => {
     markers = path.join(tmp, "markers");
     for (const d of [progDir, stateDir, markers]) fs.mkdirSync(d, { recursive: true });
     const fixture = path.join(__dirname, "fixture");
-    for (const f of ["Pulumi.yaml", "index.ts"]) fs.copyFileSync(path.join(fixture, f), path.join(progDir, f));
+    for (const f of ["Pulumi.yaml", "package.json", "index.ts"]) fs.copyFileSync(path.join(fixture, f), path.join(progDir, f));
     fs.symlinkSync(path.join(repoRoot, "node_modules"), path.join(progDir, "node_modules"));
 
     env = engineEnv({ PULUMI_RTC_STATE_DIR: stateDir });
@@ -277,6 +277,7 @@ test("secrets stay out of the state and the engine's output", () => {
     expect(rawState.length).toBeGreaterThan(1000);
     const stackConfig = fs.readFileSync(path.join(progDir, `Pulumi.${STACK}.yaml`), "utf8");
     const printed = engineOutput.join("\n").replace(keyPem, ""); // the one --show-secrets call above
+    expect(printed).not.toMatch(/warning:/); // e.g. a missing plugin or package.json would warn
     for (const s of secrets) {
         expect(exported).not.toContain(s);
         expect(rawState).not.toContain(s);

@@ -34,3 +34,9 @@ export const endpoints = {
 export const passwords = stack.passwords;
 /** Where the stack's DNS server answers, when it runs one. */
 export const dnsServer = config.services.dns ? stack.hosts[config.services.dns].ipv4[0].public : undefined;
+/** How to log in to the `local` hosts (root, key pinned both ways): `ssh -i KEY root@ADDRESS`. */
+export const localSsh = Object.fromEntries(Object.entries(stack.localHosts).map(([name, h]) => [name, {
+    address: h.host.ipv4[0].public,
+    privateKey: h.sshPrivateKey,
+    hostPublicKey: h.hostPublicKey,
+}]));

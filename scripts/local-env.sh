@@ -14,7 +14,8 @@ STACK=${RTC_LOCAL_STACK:-local}
 
 cmd=${1:-}; shift || true
 layout=""
-while [ $# -gt 0 ]; do
+passthrough=("$@")
+while [ "$cmd" != pulumi ] && [ $# -gt 0 ]; do
   case "$1" in
     --layout) layout=${2:-}; shift 2 ;;
     --layout=*) layout=${1#*=}; shift ;;
@@ -44,7 +45,7 @@ runtime:
   name: nodejs
   options:
     typescript: true
-main: $(realpath --relative-to="$PROJECT" "$ROOT")
+main: $(realpath --relative-to="$PROJECT" "$ROOT")/index.ts
 YAML
   [ -f "$PROJECT/Pulumi.$STACK.yaml" ] || cp Pulumi.local.yaml "$PROJECT/Pulumi.$STACK.yaml"
   export PULUMI_RTC_PROJECT="$PROJECT"
@@ -82,5 +83,11 @@ case "$cmd" in
     project_dir
     outputs
     ;;
-  *) echo "usage: $0 up [--layout standard|port443] | down | outputs" >&2; exit 2 ;;
+  pulumi)
+    # Any pulumi command on the local stack, e.g. `scripts/local-env.sh pulumi preview --diff`.
+    source scripts/offline-env.sh >/dev/null
+    project_dir
+    exec pulumi --stack "$STACK" --non-interactive "${passthrough[@]}"
+    ;;
+  *) echo "usage: $0 up [--layout standard|port443] | down | outputs | pulumi ARGS..." >&2; exit 2 ;;
 esac

@@ -28,6 +28,8 @@ export interface FalcotStack {
     readonly sip: SipProxy;
     readonly xmpp: XmppServer;
     readonly zone: RtcDnsZone;
+    /** The `local` hosts, by name. */
+    readonly localHosts: Record<string, LocalHost>;
     /** Each user's password, by name (secret). */
     readonly passwords: pulumi.Output<Record<string, string>>;
 }
@@ -36,10 +38,12 @@ export interface FalcotStack {
 export function falcotStack(config: FalcotConfig, secrets: FalcotSecrets): FalcotStack {
     const { domain, layout } = config;
     const hosts: Record<string, RtcHost> = {};
+    const localHosts: Record<string, LocalHost> = {};
     for (const [index, [name, h]] of Object.entries(config.hosts).entries()) {
         if (h.provider === "local") {
             const addresses = (list: HostConfig["ipv4"]) => list.map((a) => (typeof a === "string" ? a : a.public));
-            hosts[name] = new LocalHost(name, { fqdn: h.fqdn, ipv4: addresses(h.ipv4), ipv6: addresses(h.ipv6), envName: `${pulumi.getStack().toLowerCase().replace(/[^a-z0-9]/g, "").slice(0, 8) || "rtc"}${index}` }).host;
+            localHosts[name] = new LocalHost(name, { fqdn: h.fqdn, ipv4: addresses(h.ipv4), ipv6: addresses(h.ipv6), envName: `${pulumi.getStack().toLowerCase().replace(/[^a-z0-9]/g, "").slice(0, 8) || "rtc"}${index}` });
+            hosts[name] = localHosts[name].host;
             continue;
         }
         if (!secrets.sshPrivateKey) {
@@ -60,8 +64,10 @@ export function falcotStack(config: FalcotConfig, secrets: FalcotSecrets): Falco
     }
 
     // Passwords: from secret config, or made here for throw-away environments
+    // (a password set in config wins over a generated one, so one user's password can be changed alone)
     const passwords = config.generatePasswords
-        ? pulumi.secret(pulumi.all(Object.fromEntries(Object.keys(config.users).map((u) => [u, generatedPassword(u)]))) as pulumi.Output<Record<string, string>>)
+        ? pulumi.secret(pulumi.all([secrets.passwords, pulumi.all(Object.fromEntries(Object.keys(config.users).map((u) => [u, generatedPassword(u)])))])
+            .apply(([given, made]) => ({ ...(made as Record<string, string>), ...Object.fromEntries(Object.entries(given ?? {}).filter(([, v]) => !!v)) })))
         : secrets.passwords;
 
     // Addresses per layout, host by host
@@ -133,7 +139,7 @@ export function falcotStack(config: FalcotConfig, secrets: FalcotSecrets): Falco
             : config.dns.backend === "bind" ? { kind: "bind", host: dnsHost! } : { kind: "zonefile" },
         nameServers: config.dns.nameServers ?? [{ name: `ns1.${domain}`, ipv4: [nsHost.ipv4[0].public], ipv6: nsHost.ipv6.slice(0, 1).map((a) => a.public) }],
     });
-    return { hosts, certificates, turn, sip, xmpp, zone, passwords };
+    return { hosts, localHosts, certificates, turn, sip, xmpp, zone, passwords };
 }
 
 function passwordOf(passwords: pulumi.Output<Record<string, string>>, name: string): pulumi.Output<string> {

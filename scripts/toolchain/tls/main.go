@@ -53,7 +53,9 @@ var s = resource.NewStringProperty
 func (p *provider) Check(_ context.Context, req plugin.CheckRequest) (plugin.CheckResponse, error) {
 	news := req.News.Copy()
 	var failures []plugin.CheckFailure
-	fail := func(k, r string) { failures = append(failures, plugin.CheckFailure{Property: resource.PropertyKey(k), Reason: r}) }
+	fail := func(k, r string) {
+		failures = append(failures, plugin.CheckFailure{Property: resource.PropertyKey(k), Reason: r})
+	}
 	switch string(req.Type) {
 	case keyType:
 		alg, known := pv.Str(news, "algorithm")
@@ -331,8 +333,8 @@ var extKeyUsages = map[string]x509.ExtKeyUsage{
 	"email_protection": x509.ExtKeyUsageEmailProtection, "ipsec_end_system": x509.ExtKeyUsageIPSECEndSystem,
 	"ipsec_tunnel": x509.ExtKeyUsageIPSECTunnel, "ipsec_user": x509.ExtKeyUsageIPSECUser,
 	"timestamping": x509.ExtKeyUsageTimeStamping, "ocsp_signing": x509.ExtKeyUsageOCSPSigning,
-	"microsoft_server_gated_crypto":         x509.ExtKeyUsageMicrosoftServerGatedCrypto,
-	"netscape_server_gated_crypto":          x509.ExtKeyUsageNetscapeServerGatedCrypto,
-	"microsoft_commercial_code_signing":     x509.ExtKeyUsageMicrosoftCommercialCodeSigning,
-	"microsoft_kernel_code_signing":         x509.ExtKeyUsageMicrosoftKernelCodeSigning,
+	"microsoft_server_gated_crypto":     x509.ExtKeyUsageMicrosoftServerGatedCrypto,
+	"netscape_server_gated_crypto":      x509.ExtKeyUsageNetscapeServerGatedCrypto,
+	"microsoft_commercial_code_signing": x509.ExtKeyUsageMicrosoftCommercialCodeSigning,
+	"microsoft_kernel_code_signing":     x509.ExtKeyUsageMicrosoftKernelCodeSigning,
 }

@@ -87,7 +87,7 @@ case "$cmd" in
     # Any pulumi command on the local stack, e.g. `scripts/local-env.sh pulumi preview --diff`.
     source scripts/offline-env.sh >/dev/null
     project_dir
-    exec pulumi --stack "$STACK" --non-interactive "${passthrough[@]}"
+    exec pulumi "${passthrough[@]}" --stack "$STACK" --non-interactive
     ;;
   *) echo "usage: $0 up [--layout standard|port443] | down | outputs | pulumi ARGS..." >&2; exit 2 ;;
 esac

@@ -5,6 +5,7 @@ module.exports = {
         { ...base, displayName: "unit", testMatch: ["<rootDir>/components/**/*.test.ts", "<rootDir>/stacks/**/*.test.ts", "<rootDir>/scripts/**/*.test.ts", "<rootDir>/tests/unit/**/*.test.ts"] },
         { ...base, displayName: "render", testMatch: ["<rootDir>/tests/render/**/*.test.ts"] },
         { ...base, displayName: "engine", testMatch: ["<rootDir>/tests/engine/**/*.test.ts"] },
+        { ...base, displayName: "e2e", testMatch: ["<rootDir>/tests/e2e/**/*.e2e.test.ts"] },
     ],
-    testTimeout: 600000,
+    testTimeout: 1800000,
 };

@@ -1,0 +1,208 @@
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+// End to end: the `local` stack brought up by the real Pulumi engine (npm run up:local), then
+// exercised by real clients from this machine: dig, turnutils, sipsak and an XMPP client library.
+
+const root = path.resolve(__dirname, "../..");
+const env = { ...process.env, FORCE_COLOR: "0" };
+
+interface Outputs {
+    zone: string;
+    dnsServer: string;
+    caCertPem: string;
+    layout: string;
+    passwords: Record<string, string>;
+    endpoints: { turn: { hostname: string; realm: string; addresses: string[] }; sip: { domain: string; hostname: string }; xmpp: { domains: string[]; hostname: string } };
+    localSsh: Record<string, { address: string; privateKey: string; hostPublicKey: string }>;
+}
+
+function run(cmd: string, args: string[], opts: { input?: string; timeout?: number; allowFail?: boolean } = {}) {
+    const r = spawnSync(cmd, args, { cwd: root, env, input: opts.input, encoding: "utf8", timeout: opts.timeout ?? 120000, maxBuffer: 64 * 1024 * 1024 });
+    const output = `${r.stdout ?? ""}${r.stderr ?? ""}`;
+    if (!opts.allowFail && r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed (${r.status}):\n${output.slice(-4000)}`);
+    return { code: r.status, output, stdout: r.stdout ?? "" };
+}
+
+const localEnv = (...args: string[]) => run("bash", ["scripts/local-env.sh", ...args], { timeout: 1800000 });
+const outputs = (): Outputs => JSON.parse(localEnv("outputs").stdout);
+
+/** Runs a shell command on the local host over SSH, with the stack's key and pinned host key. */
+function onHost(o: Outputs, command: string): string {
+    const h = Object.values(o.localSsh)[0];
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rtc-ssh-"));
+    try {
+        fs.writeFileSync(path.join(dir, "key"), h.privateKey, { mode: 0o600 });
+        fs.writeFileSync(path.join(dir, "known_hosts"), `${h.address} ${h.hostPublicKey.trim()}\n`);
+        return run("ssh", ["-i", path.join(dir, "key"), "-o", "StrictHostKeyChecking=yes", "-o", `UserKnownHostsFile=${path.join(dir, "known_hosts")}`,
+            "-o", "BatchMode=yes", `root@${h.address}`, command]).stdout;
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+}
+
+/** Records of the zone text, as [name, type, data] with names fully qualified. */
+function zoneRecords(zone: string, origin: string): [string, string, string][] {
+    return zone.split("\n")
+        .filter((l) => l && !l.startsWith(";") && !l.startsWith("$") && !/ SOA /.test(l))
+        .map((l) => {
+            const m = /^(\S+)\s+IN\s+(\S+)\s+(.*)$/.exec(l)!;
+            const name = m[1] === "@" ? `${origin}.` : m[1].endsWith(".") ? m[1] : `${m[1]}.${origin}.`;
+            return [name, m[2], m[3].trim().replace(/\s+/g, " ")];
+        });
+}
+
+let caFile = "";
+const layouts = ["standard", "port443"];
+
+describe.each(layouts)("local environment, %s layout", (layout) => {
+    let o: Outputs;
+
+    beforeAll(() => {
+        localEnv("up", "--layout", layout);
+        o = outputs();
+        caFile = path.join(os.tmpdir(), `rtc-ca-${process.pid}.pem`);
+        fs.writeFileSync(caFile, o.caCertPem);
+    });
+
+    afterAll(() => {
+        if (layout === layouts[layouts.length - 1]) {
+            localEnv("down");
+        }
+    });
+
+    it("serves every published record from its own DNS server", () => {
+        expect(o.layout).toBe(layout);
+        const records = zoneRecords(o.zone, "falcot.com");
+        expect(records.length).toBeGreaterThan(20);
+        const byQuery = new Map<string, string[]>();
+        for (const [name, type, data] of records) byQuery.set(`${name} ${type}`, [...(byQuery.get(`${name} ${type}`) ?? []), data]);
+        for (const [query, expected] of byQuery) {
+            const [name, type] = query.split(" ");
+            const answer = run("dig", [`@${o.dnsServer}`, "+short", "+norecurse", "+time=2", name, type]).stdout.trim().split("\n").filter(Boolean).map((l) => l.replace(/\s+/g, " "));
+            expect({ query, answer: answer.map((a) => a.toLowerCase()).sort() }).toEqual({ query, answer: expected.map((e) => e.toLowerCase()).sort() });
+        }
+    });
+
+    describe("TURN", () => {
+        const pw = () => o.passwords.roland;
+        const turnAddresses = () => o.endpoints.turn.addresses;
+        const tlsPort = () => (layout === "port443" ? "443" : "5349");
+
+        it("answers a STUN binding on each TURN address", () => {
+            for (const a of turnAddresses()) {
+                const r = run("turnutils_stunclient", ["-p", "3478", a]);
+                expect(r.output).toMatch(new RegExp(`UDP reflexive addr: 198\\.51\\.100\\.1:\\d+`));
+            }
+        });
+
+        it("allocates and relays with a seed user's credentials, over UDP and over TLS", () => {
+            const a = turnAddresses()[0];
+            const udp = run("turnutils_uclient", ["-y", "-n", "5", "-m", "1", "-l", "100", "-u", "roland", "-w", pw(), "-p", "3478", a], { timeout: 60000 });
+            expect(udp.output).toMatch(/Total lost packets 0/);
+            const tls = run("turnutils_uclient", ["-t", "-S", "-E", caFile, "-y", "-n", "5", "-m", "1", "-l", "100", "-u", "roland", "-w", pw(), "-p", tlsPort(), a], { timeout: 60000 });
+            expect(tls.output).toMatch(/Total lost packets 0/);
+        });
+
+        it("refuses a wrong password", () => {
+            const r = run("turnutils_uclient", ["-y", "-n", "1", "-m", "1", "-u", "roland", "-w", "not-the-password", "-p", "3478", turnAddresses()[0]], { allowFail: true, timeout: 60000 });
+            expect(r.output).toMatch(/401|Unauthorized|Cannot complete Allocation/i);
+            expect(r.output).not.toMatch(/Total lost packets 0/);
+        });
+
+        it("refuses to relay towards loopback or private peers", () => {
+            for (const peer of ["127.0.0.1", "10.0.0.1"]) {
+                const r = run("turnutils_uclient", ["-e", peer, "-r", "3480", "-n", "1", "-m", "1", "-u", "roland", "-w", pw(), "-p", "3478", turnAddresses()[0]], { allowFail: true, timeout: 60000 });
+                expect(r.output).toMatch(/403|Forbidden/i);
+            }
+        });
+    });
+
+    describe("SIP", () => {
+        const proxy = () => zoneRecords(o.zone, "falcot.com").find(([n, t]) => n === `${o.endpoints.sip.hostname}.` && t === "A")![2];
+        const register = (password: string, port: string) => run("sipsak", [
+            "-U", "-x", "3600", "-C", "sip:roland@198.51.100.1:5099", "-s", `sip:roland@${o.endpoints.sip.domain}`,
+            `--outbound-proxy=${proxy()}`, `--remote-port=${port}`, "--transport=tls", `--tls-ca-cert=${caFile}`,
+            "-a", password, "-vv",
+        ], { allowFail: true, timeout: 60000 });
+
+        it("REGISTERs with digest auth over TLS, verifying the certificate against the stack's CA", () => {
+            const ports = layout === "port443" ? ["5061", "443"] : ["5061"];
+            for (const port of ports) {
+                const r = register(o.passwords.roland, port);
+                expect({ port, ok: r.code === 0 && /200 OK/.test(r.output) }).toEqual({ port, ok: true });
+            }
+        });
+
+        it("refuses a wrong password", () => {
+            const r = register("not-the-password", "5061");
+            expect(r.code).not.toBe(0);
+            expect(r.output).toMatch(/401|403|Unauthorized|Forbidden/);
+        });
+
+        it("keeps the registration across a Kamailio restart (user location in MariaDB)", () => {
+            register(o.passwords.roland, "5061");
+            onHost(o, "systemctl restart kamailio && sleep 2");
+            expect(onHost(o, "kamctl ul show roland@sip.falcot.com 2>&1 || kamcmd ul.lookup location roland@sip.falcot.com")).toContain("198.51.100.1:5099");
+        });
+    });
+
+    describe("XMPP", () => {
+        const service = () => {
+            const a = zoneRecords(o.zone, "falcot.com").find(([n, t]) => n === `${o.endpoints.xmpp.hostname}.` && t === "A")![2];
+            return layout === "port443" ? `xmpps://${a}:443` : `xmpp://${a}:5222`;
+        };
+        const chat = (input: object) => run("node", [path.join(__dirname, "clients/xmpp-chat.mjs")], { input: JSON.stringify({ ca: o.caCertPem, domain: "falcot.com", ...input }), allowFail: true, timeout: 60000 });
+
+        it("two users log in, join a room on the MUC component, and a message reaches the other", () => {
+            const r = chat({ service: service(), room: `e2e-${layout}`, message: `hello from ${layout}`, users: [
+                { jid: "alice@falcot.com", password: o.passwords.alice },
+                { jid: "joe@falcot.com", password: o.passwords.joe },
+            ] });
+            expect(JSON.parse(r.stdout.trim().split("\n").pop()!)).toMatchObject({ ok: true });
+        });
+
+        it("refuses a login without TLS", () => {
+            const a = service().replace(/^xmpps?:\/\//, "").replace(/:\d+$/, "");
+            const r = chat({ mode: "plain-refused", plain: `${a}:5222` });
+            expect(JSON.parse(r.stdout.trim().split("\n").pop()!)).toMatchObject({ ok: true, offersAuth: false });
+        });
+
+        it("presents a certificate that verifies against the stack's CA", () => {
+            const a = service().replace(/^xmpps?:\/\//, "").replace(/:\d+$/, "");
+            const r = run("openssl", ["s_client", "-connect", `${a}:5222`, "-starttls", "xmpp", "-xmpphost", "falcot.com", "-CAfile", caFile, "-verify_return_error", "-verify_hostname", "falcot.com"], { input: "", allowFail: true, timeout: 30000 });
+            expect(r.output).toMatch(/Verify return code: 0 \(ok\)/);
+        });
+    });
+
+    describe("engine", () => {
+        it("a second up changes nothing", () => {
+            const r = localEnv("pulumi", "preview", "--expect-no-changes", "--diff");
+            expect(r.code).toBe(0);
+        });
+
+        it("changing one TURN user's password updates only TURN resources and restarts neither Prosody nor Kamailio", () => {
+            const since = () => onHost(o, "systemctl show -p ActiveEnterTimestampMonotonic --value prosody kamailio").trim();
+            const before = since();
+            localEnv("pulumi", "config", "set", "--secret", "--path", "passwords.admin", `changed-${layout}-${Date.now()}`);
+            const preview = JSON.parse(localEnv("pulumi", "preview", "--json").stdout) as { steps: { op: string; urn: string }[] };
+            const changed = preview.steps.filter((s) => s.op !== "same").map((s) => s.urn);
+            expect(changed.length).toBeGreaterThan(0);
+            for (const urn of changed) expect(urn).toMatch(/rtc:index:TurnServer|pulumi:pulumi:Stack/);
+            localEnv("pulumi", "up", "--yes", "--skip-preview");
+            expect(since()).toBe(before);
+        });
+    });
+});
+
+describe("down:local", () => {
+    it("leaves no container, namespace or link behind", () => {
+        // The last layout's afterAll has taken the environment down.
+        expect(run("ip", ["netns", "list"]).stdout).not.toMatch(/rtc-local/);
+        expect(run("ip", ["-o", "link"]).stdout).not.toMatch(/rtc-local/);
+        expect(run("pgrep", ["-f", "systemd-nspawn.*local0"], { allowFail: true }).stdout.trim()).toBe("");
+        expect(fs.existsSync("/var/lib/pulumi-rtc/machines/local0")).toBe(false);
+    });
+});

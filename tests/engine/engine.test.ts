@@ -34,6 +34,10 @@ let sshPrivateKey = "";
 let hostKey = ""; // the sshd's public host key, pinned in connection.hostKey
 let keysDir = "";
 const engineOutput: string[] = []; // every stdout/stderr the engine printed
+// The program's resources, and with the stack itself the count in change summaries.
+const RESOURCES = ["ca-key", "ca-cert", "server-key", "server-csr", "server-cert", "local", "remote"];
+const ALL = RESOURCES.length + 1;
+const every = (op: string) => Object.fromEntries(RESOURCES.map((r) => [r, op]));
 
 function sh(cmd: string, args: string[], opts: { input?: string; allowFail?: boolean } = {}) {
     const r = spawnSync(cmd, args, { encoding: "utf8", input: opts.input });
@@ -217,11 +221,11 @@ afterAll(() => {
 
 test("preview then up create every resource, and the remote command runs over SSH", () => {
     const p = preview();
-    expect(opsByName(p)).toEqual({ "ca-key": "create", "ca-cert": "create", local: "create", remote: "create" });
-    expect(p.changeSummary).toEqual({ create: 5 }); // and the stack itself
+    expect(opsByName(p)).toEqual(every("create"));
+    expect(p.changeSummary).toEqual({ create: ALL });
     expect(fs.existsSync(path.join(markers, "remote-runs"))).toBe(false); // preview runs nothing
 
-    expect(update("up")).toEqual({ create: 5 });
+    expect(update("up")).toEqual({ create: ALL });
 
     // The remote command ran through sshd: SSH_CONNECTION is "client port server port".
     const conn = marker("remote-connection").trim().split(" ");
@@ -239,21 +243,31 @@ test("preview then up create every resource, and the remote command runs over SS
     const verify = sh("openssl", ["x509", "-noout", "-subject", "-ext", "subjectAltName"], { input: certPem });
     expect(verify.stdout).toContain("CN = rtc-engine-test");
     expect(verify.stdout).toContain(`IP Address:${NS_ADDR}`);
+
+    // The locally signed server certificate chains to that CA.
+    const serverPem = pulumi(["stack", "output", "serverCertPem"]).stdout.trim();
+    fs.writeFileSync(path.join(tmp, "ca.pem"), certPem + "\n");
+    fs.writeFileSync(path.join(tmp, "server.pem"), serverPem + "\n");
+    const chain = sh("openssl", ["verify", "-CAfile", path.join(tmp, "ca.pem"), path.join(tmp, "server.pem")]);
+    expect(chain.stdout).toContain(": OK");
+    const server = sh("openssl", ["x509", "-noout", "-subject", "-ext", "subjectAltName"], { input: serverPem });
+    expect(server.stdout).toContain("CN = sip.falcot.com");
+    expect(server.stdout).toContain("DNS:sip.falcot.com");
 }, STEP_TIMEOUT);
 
 test("a second preview with --expect-no-changes passes", () => {
     const p = preview(["--expect-no-changes"]);
     expect(opsByName(p)).toEqual({});
-    expect(p.changeSummary).toEqual({ same: 5 });
+    expect(p.changeSummary).toEqual({ same: ALL });
 }, STEP_TIMEOUT);
 
 test("changing one config input updates only the remote command, which runs again", () => {
     pulumi(["config", "set", "message", "v2"]);
     const p = preview();
     expect(opsByName(p)).toEqual({ remote: "update" });
-    expect(p.changeSummary).toEqual({ same: 4, update: 1 });
+    expect(p.changeSummary).toEqual({ same: ALL - 1, update: 1 });
 
-    expect(update("up")).toEqual({ same: 4, update: 1 });
+    expect(update("up")).toEqual({ same: ALL - 1, update: 1 });
 
     expect(marker("remote-message")).toBe("v2");
     expect(marker("remote-runs")).toBe("run\nrun\n");
@@ -299,7 +313,7 @@ test("the remote command refuses a server whose host key is not the pinned one",
 }, STEP_TIMEOUT);
 
 test("destroy runs the delete commands and leaves no resources", () => {
-    expect(update("destroy")).toEqual({ delete: 5 });
+    expect(update("destroy")).toEqual({ delete: ALL });
     expect(marker("local-deleted")).toBe("deleted\n");
     expect(marker("remote-deleted").trim().split(" ")[0]).toBe(HOST_ADDR);
 

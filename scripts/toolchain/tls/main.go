@@ -5,6 +5,8 @@
 //
 //   - tls:index/privateKey:PrivateKey         (RSA, ECDSA, ED25519)
 //   - tls:index/selfSignedCert:SelfSignedCert
+//   - tls:index/certRequest:CertRequest
+//   - tls:index/locallySignedCert:LocallySignedCert
 //
 // As in the Terraform provider, every input change replaces the resource.
 package main
@@ -26,7 +28,6 @@ import (
 	"math/big"
 	"net"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -40,8 +41,10 @@ import (
 var Version = "0.0.0-dev"
 
 const (
-	keyType  = "tls:index/privateKey:PrivateKey"
-	certType = "tls:index/selfSignedCert:SelfSignedCert"
+	keyType    = "tls:index/privateKey:PrivateKey"
+	certType   = "tls:index/selfSignedCert:SelfSignedCert"
+	csrType    = "tls:index/certRequest:CertRequest"
+	signedType = "tls:index/locallySignedCert:LocallySignedCert"
 )
 
 type provider struct{ pv.Base }
@@ -81,6 +84,24 @@ func (p *provider) Check(_ context.Context, req plugin.CheckRequest) (plugin.Che
 		for k, v := range map[string]resource.PropertyValue{
 			"earlyRenewalHours": resource.NewNumberProperty(0), "isCaCertificate": resource.NewBoolProperty(false),
 			"setSubjectKeyId": resource.NewBoolProperty(false), "setAuthorityKeyId": resource.NewBoolProperty(false),
+		} {
+			if _, ok := news[resource.PropertyKey(k)]; !ok {
+				news[resource.PropertyKey(k)] = v
+			}
+		}
+	case csrType:
+		if _, ok := news["privateKeyPem"]; !ok {
+			fail("privateKeyPem", "privateKeyPem is required")
+		}
+	case signedType:
+		for _, k := range []string{"certRequestPem", "caPrivateKeyPem", "caCertPem", "validityPeriodHours", "allowedUses"} {
+			if _, ok := news[resource.PropertyKey(k)]; !ok {
+				fail(k, k+" is required")
+			}
+		}
+		for k, v := range map[string]resource.PropertyValue{
+			"earlyRenewalHours": resource.NewNumberProperty(0), "isCaCertificate": resource.NewBoolProperty(false),
+			"setSubjectKeyId": resource.NewBoolProperty(false),
 		} {
 			if _, ok := news[resource.PropertyKey(k)]; !ok {
 				news[resource.PropertyKey(k)] = v
@@ -130,6 +151,24 @@ func (p *provider) Create(_ context.Context, req plugin.CreateRequest) (plugin.C
 			return plugin.CreateResponse{Properties: out, Status: resource.StatusOK}, nil
 		}
 		id, err := createCert(req.Properties, out)
+		if err != nil {
+			return plugin.CreateResponse{}, err
+		}
+		return plugin.CreateResponse{ID: resource.ID(id), Properties: out, Status: resource.StatusOK}, nil
+	case csrType, signedType:
+		names := []string{"certRequestPem", "keyAlgorithm"}
+		create := createCSR
+		if string(req.Type) == signedType {
+			names = []string{"certPem", "caKeyAlgorithm", "validityStartTime", "validityEndTime", "readyForRenewal"}
+			create = createSigned
+		}
+		if req.Preview {
+			for _, n := range names {
+				out[resource.PropertyKey(n)] = unknown
+			}
+			return plugin.CreateResponse{Properties: out, Status: resource.StatusOK}, nil
+		}
+		id, err := create(req.Properties, out)
 		if err != nil {
 			return plugin.CreateResponse{}, err
 		}
@@ -239,19 +278,7 @@ func parseKey(pemText string) (crypto.Signer, string, error) {
 	return nil, "", fmt.Errorf("privateKeyPem: unsupported key type %T", key)
 }
 
-func createCert(in, out resource.PropertyMap) (string, error) {
-	keyPem, _ := pv.Str(in, "privateKeyPem")
-	priv, alg, err := parseKey(keyPem)
-	if err != nil {
-		return "", err
-	}
-	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 128))
-	if err != nil {
-		return "", err
-	}
-	now := time.Now().UTC().Truncate(time.Second)
-	hours := pv.Num(in, "validityPeriodHours", 0)
-	end := now.Add(time.Duration(hours * float64(time.Hour)))
+func subjectOf(in resource.PropertyMap) pkix.Name {
 	subj := pv.Object(in, "subject")
 	one := func(k string) []string {
 		if v, _ := pv.Str(subj, k); v != "" {
@@ -261,33 +288,49 @@ func createCert(in, out resource.PropertyMap) (string, error) {
 	}
 	cn, _ := pv.Str(subj, "commonName")
 	sn, _ := pv.Str(subj, "serialNumber")
-	tmpl := &x509.Certificate{
-		SerialNumber: serial,
-		Subject: pkix.Name{
-			CommonName: cn, SerialNumber: sn, Organization: one("organization"),
-			OrganizationalUnit: one("organizationalUnit"), Locality: one("locality"),
-			Province: one("province"), Country: one("country"), PostalCode: one("postalCode"),
-			StreetAddress: pv.Strings(subj, "streetAddresses"),
-		},
-		NotBefore:             now,
-		NotAfter:              end,
-		BasicConstraintsValid: true,
-		IsCA:                  pv.Bool(in, "isCaCertificate", false),
-		DNSNames:              pv.Strings(in, "dnsNames"),
+	return pkix.Name{
+		CommonName: cn, SerialNumber: sn, Organization: one("organization"),
+		OrganizationalUnit: one("organizationalUnit"), Locality: one("locality"),
+		Province: one("province"), Country: one("country"), PostalCode: one("postalCode"),
+		StreetAddress: pv.Strings(subj, "streetAddresses"),
 	}
+}
+
+// sans reads dnsNames, ipAddresses and uris.
+func sans(in resource.PropertyMap) ([]string, []net.IP, []*url.URL, error) {
+	var ips []net.IP
 	for _, ip := range pv.Strings(in, "ipAddresses") {
 		a := net.ParseIP(ip)
 		if a == nil {
-			return "", fmt.Errorf("ipAddresses: invalid address %q", ip)
+			return nil, nil, nil, fmt.Errorf("ipAddresses: invalid address %q", ip)
 		}
-		tmpl.IPAddresses = append(tmpl.IPAddresses, a)
+		ips = append(ips, a)
 	}
+	var uris []*url.URL
 	for _, u := range pv.Strings(in, "uris") {
 		pu, err := url.Parse(u)
 		if err != nil {
-			return "", fmt.Errorf("uris: %w", err)
+			return nil, nil, nil, fmt.Errorf("uris: %w", err)
 		}
-		tmpl.URIs = append(tmpl.URIs, pu)
+		uris = append(uris, pu)
+	}
+	return pv.Strings(in, "dnsNames"), ips, uris, nil
+}
+
+// template sets serial, validity, CA flag and usages; the caller sets names.
+func template(in resource.PropertyMap) (*x509.Certificate, error) {
+	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 128))
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now().UTC().Truncate(time.Second)
+	hours := pv.Num(in, "validityPeriodHours", 0)
+	tmpl := &x509.Certificate{
+		SerialNumber:          serial,
+		NotBefore:             now,
+		NotAfter:              now.Add(time.Duration(hours * float64(time.Hour))),
+		BasicConstraintsValid: true,
+		IsCA:                  pv.Bool(in, "isCaCertificate", false),
 	}
 	for _, use := range pv.Strings(in, "allowedUses") {
 		if ku, ok := keyUsages[use]; ok {
@@ -295,28 +338,122 @@ func createCert(in, out resource.PropertyMap) (string, error) {
 		} else if eku, ok := extKeyUsages[use]; ok {
 			tmpl.ExtKeyUsage = append(tmpl.ExtKeyUsage, eku)
 		} else {
-			return "", fmt.Errorf("allowedUses: unknown use %q", use)
+			return nil, fmt.Errorf("allowedUses: unknown use %q", use)
 		}
 	}
-	pubDER, err := x509.MarshalPKIXPublicKey(priv.Public())
+	return tmpl, nil
+}
+
+func keyID(pub crypto.PublicKey) ([]byte, error) {
+	der, err := x509.MarshalPKIXPublicKey(pub)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
+	h := sha1.Sum(der)
+	return h[:], nil
+}
+
+// sign creates the certificate and fills the outputs shared by both cert types.
+func sign(in, out resource.PropertyMap, tmpl, parent *x509.Certificate, pub crypto.PublicKey,
+	signer crypto.Signer,
+) (string, error) {
 	if pv.Bool(in, "setSubjectKeyId", false) {
-		h := sha1.Sum(pubDER)
-		tmpl.SubjectKeyId = h[:]
+		id, err := keyID(pub)
+		if err != nil {
+			return "", err
+		}
+		tmpl.SubjectKeyId = id
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, priv.Public(), priv)
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, pub, signer)
 	if err != nil {
 		return "", err
 	}
 	out["certPem"] = s(string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})))
-	out["keyAlgorithm"] = s(alg)
-	out["validityStartTime"] = s(now.Format(time.RFC3339))
-	out["validityEndTime"] = s(end.Format(time.RFC3339))
+	out["validityStartTime"] = s(tmpl.NotBefore.Format(time.RFC3339))
+	out["validityEndTime"] = s(tmpl.NotAfter.Format(time.RFC3339))
 	early := time.Duration(pv.Num(in, "earlyRenewalHours", 0) * float64(time.Hour))
-	out["readyForRenewal"] = resource.NewBoolProperty(!time.Now().Before(end.Add(-early)))
-	return strings.ToLower(serial.String()), nil
+	out["readyForRenewal"] = resource.NewBoolProperty(!time.Now().Before(tmpl.NotAfter.Add(-early)))
+	return tmpl.SerialNumber.String(), nil
+}
+
+func createCert(in, out resource.PropertyMap) (string, error) {
+	keyPem, _ := pv.Str(in, "privateKeyPem")
+	priv, alg, err := parseKey(keyPem)
+	if err != nil {
+		return "", err
+	}
+	tmpl, err := template(in)
+	if err != nil {
+		return "", err
+	}
+	tmpl.Subject = subjectOf(in)
+	if tmpl.DNSNames, tmpl.IPAddresses, tmpl.URIs, err = sans(in); err != nil {
+		return "", err
+	}
+	if pv.Bool(in, "setAuthorityKeyId", false) {
+		if tmpl.AuthorityKeyId, err = keyID(priv.Public()); err != nil {
+			return "", err
+		}
+	}
+	out["keyAlgorithm"] = s(alg)
+	return sign(in, out, tmpl, tmpl, priv.Public(), priv)
+}
+
+func createCSR(in, out resource.PropertyMap) (string, error) {
+	keyPem, _ := pv.Str(in, "privateKeyPem")
+	priv, alg, err := parseKey(keyPem)
+	if err != nil {
+		return "", err
+	}
+	req := &x509.CertificateRequest{Subject: subjectOf(in)}
+	if req.DNSNames, req.IPAddresses, req.URIs, err = sans(in); err != nil {
+		return "", err
+	}
+	der, err := x509.CreateCertificateRequest(rand.Reader, req, priv)
+	if err != nil {
+		return "", err
+	}
+	out["certRequestPem"] = s(string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der})))
+	out["keyAlgorithm"] = s(alg)
+	h := sha1.Sum(der)
+	return hex.EncodeToString(h[:]), nil
+}
+
+func createSigned(in, out resource.PropertyMap) (string, error) {
+	csrPem, _ := pv.Str(in, "certRequestPem")
+	blk, _ := pem.Decode([]byte(csrPem))
+	if blk == nil {
+		return "", fmt.Errorf("certRequestPem: no PEM block found")
+	}
+	csr, err := x509.ParseCertificateRequest(blk.Bytes)
+	if err != nil {
+		return "", fmt.Errorf("certRequestPem: %w", err)
+	}
+	if err := csr.CheckSignature(); err != nil {
+		return "", fmt.Errorf("certRequestPem: %w", err)
+	}
+	caKeyPem, _ := pv.Str(in, "caPrivateKeyPem")
+	caKey, caAlg, err := parseKey(caKeyPem)
+	if err != nil {
+		return "", fmt.Errorf("caPrivateKeyPem: %w", err)
+	}
+	caPem, _ := pv.Str(in, "caCertPem")
+	cblk, _ := pem.Decode([]byte(caPem))
+	if cblk == nil {
+		return "", fmt.Errorf("caCertPem: no PEM block found")
+	}
+	ca, err := x509.ParseCertificate(cblk.Bytes)
+	if err != nil {
+		return "", fmt.Errorf("caCertPem: %w", err)
+	}
+	tmpl, err := template(in)
+	if err != nil {
+		return "", err
+	}
+	tmpl.Subject = csr.Subject
+	tmpl.DNSNames, tmpl.IPAddresses, tmpl.URIs = csr.DNSNames, csr.IPAddresses, csr.URIs
+	out["caKeyAlgorithm"] = s(caAlg)
+	return sign(in, out, tmpl, ca, csr.PublicKey, caKey)
 }
 
 var keyUsages = map[string]x509.KeyUsage{

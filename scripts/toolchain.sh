@@ -38,7 +38,7 @@ mkdir -p "$CACHE"
 exec 9>"$CACHE/.lock"
 flock 9 # one build at a time (parallel test runs share the cache)
 
-export GOFLAGS="${GOFLAGS:+$GOFLAGS }-mod=mod"
+export GOFLAGS="${GOFLAGS:+$GOFLAGS }-mod=mod -buildvcs=false"
 command -v go >/dev/null || die "go is not on PATH (needed to build the toolchain)"
 
 # ver_ge A B: is semver A >= B (numeric major.minor.patch only)?
@@ -87,7 +87,7 @@ build_cli() { # build_cli VERSION OUTFILE
   mv "$out.tmp" "$out"
 }
 
-SRC_HASH="$( (cd "$SRC" && find . -type f \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' \) | LC_ALL=C sort \
+SRC_HASH="$( (cd "$SRC" && find . -type f \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' \) ! -name '*_test.go' | LC_ALL=C sort \
   | xargs sha256sum) | sha256sum | cut -c1-12)"
 if [ -n "$AMBIENT" ]; then
   KEY="ambient-$(printf '%s' "$AMBIENT" | sha256sum | cut -c1-8)-v$(pulumi version | sed 's/^v//')"

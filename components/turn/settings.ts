@@ -85,7 +85,8 @@ export const baselineDeniedPeerRanges: readonly string[] = [
     "198.18.0.0-198.19.255.255",
     "224.0.0.0-239.255.255.255",
     "240.0.0.0-255.255.255.255",
-    "::",
+    // Not "::": coturn 4.6 reads that entry as matching every peer, IPv4 included. It refuses the
+    // unspecified addresses 0.0.0.0 and :: itself (the CVE-2020-26262 fix).
     "::1",
     "::ffff:0.0.0.0-::ffff:255.255.255.255",
     "64:ff9b::-64:ff9b::ffff:ffff",

@@ -86,6 +86,8 @@ function commandForFile(ctx: HostContext, id: string, spec: FileSpec, mode: stri
         create,
         stdin,
         logging: "stderr",
+        // Needs AcceptEnv on the server, and nothing here reads the previous output.
+        addPreviousOutputInEnv: false,
     }, { parent: ctx.parent, dependsOn: [...ctx.after, ...deps.map((d) => d.command)] });
     return { path: spec.path, command, revision: pulumi.unsecret(command.stdout.apply((s) => s.trim())) };
 }
@@ -96,6 +98,8 @@ export function writeLink(ctx: HostContext, path: string, target: string): HostF
         connection: ctx.host.connection,
         create: linkScript(path, target),
         logging: "stderr",
+        // Needs AcceptEnv on the server, and nothing here reads the previous output.
+        addPreviousOutputInEnv: false,
     }, { parent: ctx.parent, dependsOn: ctx.after });
     return { path, command, revision: pulumi.output(`link:${target}`) };
 }
@@ -118,6 +122,8 @@ export function runStep(ctx: HostContext, spec: StepSpec): remote.Command {
         create: spec.script,
         stdin: spec.stdin,
         logging: "stderr",
+        // Needs AcceptEnv on the server, and nothing here reads the previous output.
+        addPreviousOutputInEnv: false,
     }, { parent: ctx.parent, dependsOn: [...ctx.after, ...(spec.dependsOn ?? [])] });
 }
 
@@ -139,6 +145,8 @@ export function keepServiceRunning(ctx: HostContext, spec: ServiceSpec): remote.
         connection: ctx.host.connection,
         create,
         logging: "stderr",
+        // Needs AcceptEnv on the server, and nothing here reads the previous output.
+        addPreviousOutputInEnv: false,
     }, { parent: ctx.parent, dependsOn: [...ctx.after, ...spec.files.map((f) => f.command), ...(spec.dependsOn ?? [])] });
 }
 

@@ -91,6 +91,8 @@ export class RtcHost extends pulumi.ComponentResource {
                 connection: this.connection,
                 create: pulumi.output(sealed),
                 logging: "stderr",
+        // Needs AcceptEnv on the server, and nothing here reads the previous output.
+        addPreviousOutputInEnv: false,
             }, { parent: this, dependsOn: this.readyAfter });
         }
         return this.packagesCommand;

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Install on this Debian bookworm host the packages the render tests
+# Install on this Debian bookworm host the packages the tests
 # (tests/render/**) need: real Debian daemons and tools that check the
 # generated configs. Idempotent; silent when everything is present. Needs root.
 #
@@ -27,6 +27,10 @@ declare -A probe=(
   [util-linux]=/usr/bin/unshare
   [openssl]=/usr/bin/openssl
   [procps]=/usr/bin/pkill
+  # the engine tests' sshd in a network namespace, and the e2e tests' SIP client
+  [openssh-server]=/usr/sbin/sshd
+  [openssh-client]=/usr/bin/ssh
+  [sipsak]=/usr/bin/sipsak
 )
 
 missing=()

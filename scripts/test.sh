@@ -3,7 +3,10 @@
 #   unit   - jest with Pulumi mocks
 #   render - generated files checked by Debian's own kamailio, prosodyctl, named-checkzone and turnserver
 #   engine - the real Pulumi engine, offline, over SSH into a network namespace
-# Needs root (apt, network namespaces). Extra arguments go to jest.
+#   e2e    - `npm run up:local` in both layouts, exercised by dig, turnutils, sipsak, TLS SIP and XMPP
+#            clients, then `npm run down:local`
+# Needs root (apt, network namespaces, containers). Extra arguments go to jest, e.g.
+# `npm test -- --selectProjects unit render` for the fast tiers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 log() { printf '[test] %s\n' "$*" >&2; }
@@ -18,5 +21,5 @@ log "type check and lint"
 npx tsc --noEmit -p .
 npx eslint .
 
-log "jest: unit, render, engine"
+log "jest: unit, render, engine, e2e"
 npx jest --ci "$@"

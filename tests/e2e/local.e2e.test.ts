@@ -185,7 +185,16 @@ describe.each(layouts)("local environment, %s layout", (layout) => {
                 { jid: "alice@falcot.com", password: o.passwords.alice },
                 { jid: "joe@falcot.com", password: o.passwords.joe },
             ] });
-            expect(JSON.parse(r.stdout.trim().split("\n").pop()!)).toMatchObject({ ok: true });
+            const result = JSON.parse(r.stdout.trim().split("\n").pop()!);
+            expect(result).toEqual({ ok: true, steps: ["both logged in over TLS", `both joined e2e-${layout}@conference.falcot.com`, expect.stringMatching(/^message arrived from e2e-/)] });
+        });
+
+        it("refuses a wrong password", () => {
+            const r = chat({ service: service(), room: "never", message: "never", users: [
+                { jid: "alice@falcot.com", password: "not-the-password" },
+                { jid: "joe@falcot.com", password: o.passwords.joe },
+            ] });
+            expect(JSON.parse(r.stdout.trim().split("\n").pop()!)).toMatchObject({ ok: false, error: expect.stringMatching(/not-authorized/) });
         });
 
         it("refuses a login without TLS", () => {

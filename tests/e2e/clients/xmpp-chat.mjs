@@ -17,6 +17,9 @@ tls.connect = function (...args) {
     const opts = typeof args[0] === "object" ? args[0] : args[1] ?? {};
     opts.ca = [ca];
     opts.rejectUnauthorized = true;
+    // The certificate names the XMPP domain, whatever address the client dialled (RFC 6120 section 13.7.2).
+    opts.servername = input.domain;
+    opts.checkServerIdentity = (_host, cert) => tls.checkServerIdentity(input.domain, cert);
     return origConnect.apply(this, args);
 };
 

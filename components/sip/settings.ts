@@ -38,8 +38,6 @@ export interface SipProxyArgs {
      * Pulumi state (it never needs to leave the host).
      */
     readonly databasePassword?: pulumi.Input<string>;
-    /** TTL of the records it publishes. Default 3600. */
-    readonly dnsTtl?: number;
 }
 
 export const sipDefaults = {

@@ -15,7 +15,7 @@ import { SipProxyArgs, sipDefaults } from "./settings";
 
 export * from "./settings";
 
-const knownArgs = ["host", "domain", "sipDomain", "hostname", "ipv4", "ipv6", "port", "tlsPort", "tls443Address", "certificate", "users", "databasePassword", "dnsTtl"];
+const knownArgs = ["host", "domain", "sipDomain", "hostname", "ipv4", "ipv6", "port", "tlsPort", "tls443Address", "certificate", "users", "databasePassword"];
 
 /**
  * Kamailio on MariaDB, as the seed sets it up: authentication and persistent user location, plus TLS and

@@ -53,8 +53,6 @@ export interface TurnServerArgs {
     readonly relayPorts?: { readonly min: number; readonly max: number };
     /** Peer ranges denied on top of the baseline (loopback, private, link-local, CGNAT, ULA...). Default: none. */
     readonly extraDeniedPeerRanges?: readonly string[];
-    /** TTL of the records it publishes. Default 3600. */
-    readonly dnsTtl?: number;
 }
 
 export const turnDefaults = {

@@ -11,7 +11,7 @@ import { TurnServerArgs, baselineDeniedPeerRanges, turnDefaults } from "./settin
 export * from "./settings";
 
 const knownArgs = ["host", "domain", "hostname", "realm", "ipv4", "ipv6", "port", "tlsPort", "certificate", "users", "adminUsers",
-    "staticAuthSecret", "userDb", "relayPorts", "extraDeniedPeerRanges", "dnsTtl"];
+    "staticAuthSecret", "userDb", "relayPorts", "extraDeniedPeerRanges"];
 
 /**
  * coturn, the TURN/STUN server: installs it, writes /etc/turnserver.conf, adds users, keeps it running.

@@ -35,8 +35,6 @@ export interface XmppServerArgs {
     readonly directTls443Address?: string;
     /** Certificate valid for every domain and its conference name. Default: one from an internal CA made for this server. */
     readonly certificate?: ServiceCertificate;
-    /** TTL of the records it publishes. Default 3600. */
-    readonly dnsTtl?: number;
 }
 
 export const xmppDefaults = {

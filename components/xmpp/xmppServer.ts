@@ -12,7 +12,7 @@ import { XmppServerArgs, xmppDefaults } from "./settings";
 
 export * from "./settings";
 
-const knownArgs = ["host", "domains", "hostname", "admins", "users", "muc", "ipv4", "ipv6", "clientPort", "serverPort", "directTls443Address", "certificate", "dnsTtl"];
+const knownArgs = ["host", "domains", "hostname", "admins", "users", "muc", "ipv4", "ipv6", "clientPort", "serverPort", "directTls443Address", "certificate"];
 
 /**
  * Prosody, the XMPP server: installs it, writes prosody.cfg.lua and one VirtualHost per domain in conf.avail

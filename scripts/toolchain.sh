@@ -39,7 +39,8 @@ exec 9>"$CACHE/.lock"
 flock 9 # one build at a time (parallel test runs share the cache)
 
 export GOFLAGS="${GOFLAGS:+$GOFLAGS }-mod=mod -buildvcs=false"
-command -v go >/dev/null || die "go is not on PATH (needed to build the toolchain)"
+[ -x /usr/local/go/bin/go ] && case ":$PATH:" in *:/usr/local/go/bin:*) ;; *) PATH="$PATH:/usr/local/go/bin" ;; esac
+command -v go >/dev/null || die "go is not on PATH (needed to build the toolchain; install Go, or put an official pulumi CLI on PATH)"
 
 # ver_ge A B: is semver A >= B (numeric major.minor.patch only)?
 ver_ge() { [ "$(printf '%s\n%s\n' "$1" "$2" | sort -V | head -n1)" = "$2" ]; }

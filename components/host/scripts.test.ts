@@ -2,7 +2,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { aptInstallScript, serviceScript, shellQuote, userSyncScript, writeFileScript } from "./scripts";
+import { SECRET_DIR, aptInstallScript, serviceScript, shellQuote, userSyncScript, writeFileScript } from "./scripts";
 
 const sh = (script: string, input = "") => execFileSync("bash", ["-c", script], { input, encoding: "utf8" });
 
@@ -28,6 +28,24 @@ describe("host scripts", () => {
         expect(sh(script, "hello\n")).toBe(first);
         expect(sh(script, "changed\n")).not.toBe(first);
         expect(fs.readdirSync(path.dirname(target))).toEqual(["b.conf"]);
+    });
+
+    it("fills secret placeholders from the host's secret store, and fails on a missing one", () => {
+        const name = `test-${process.pid}`;
+        const secretFile = path.join(SECRET_DIR, name);
+        fs.mkdirSync(SECRET_DIR, { recursive: true });
+        fs.writeFileSync(secretFile, "s3cr$t/&\\1", { mode: 0o600 });
+        try {
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rtc-fill-"));
+            const target = path.join(dir, "kamctlrc");
+            const script = writeFileScript({ path: target, mode: "0640", owner: "root", group: "root", fillSecrets: true });
+            sh(script, `DBRWPW="@@SECRET:${name}@@"\nother=@@SECRET\n`);
+            expect(fs.readFileSync(target, "utf8")).toBe(`DBRWPW="s3cr$t/&\\1"\nother=@@SECRET\n`);
+            expect(() => sh(script, "x=@@SECRET:no-such-secret@@\n")).toThrow(/secret no-such-secret is not on this host/);
+            expect(fs.readFileSync(target, "utf8")).toContain("s3cr$t");
+        } finally {
+            fs.rmSync(secretFile, { force: true });
+        }
     });
 
     it("service script restarts only through its revisions line", () => {

@@ -211,6 +211,19 @@ describe.each(layouts)("local environment, %s layout", (layout) => {
     });
 
     describe("engine", () => {
+        it("keeps passwords and private keys out of the state in plaintext", () => {
+            const exported = localEnv("pulumi", "stack", "export").stdout;
+            const stateDir = JSON.parse(run("bash", ["scripts/offline-env.sh", "--json"]).stdout.trim().split("\n").pop()!).PULUMI_RTC_STATE_DIR as string;
+            const raw = run("sh", ["-c", `cat $(find "$0" -type f)`, stateDir]).stdout;
+            const keyBody = Object.values(o.localSsh)[0].privateKey.split("\n").slice(1, 3).join("\n");
+            expect(keyBody.length).toBeGreaterThan(40);
+            for (const secret of [...Object.values(o.passwords), keyBody]) {
+                expect(exported.includes(secret)).toBe(false);
+                expect(raw.includes(secret)).toBe(false);
+            }
+            expect(exported).toContain("ciphertext");
+        });
+
         it("a second up changes nothing", () => {
             const r = localEnv("pulumi", "preview", "--expect-no-changes", "--diff");
             expect(r.code).toBe(0);

@@ -214,12 +214,17 @@ func (b *Base) Read(_ context.Context, req plugin.ReadRequest) (plugin.ReadRespo
 	}, Status: resource.StatusOK}, nil
 }
 
-// Serve runs p as a plugin: the engine reads the port from our stdout.
+// Serve runs p as a provider plugin.
 func Serve(p plugin.Provider) {
 	srv := plugin.NewProviderServer(p)
+	ServeGRPC(func(s *grpc.Server) { pulumirpc.RegisterResourceProviderServer(s, srv) })
+}
+
+// ServeGRPC serves the services that register adds; the engine reads the port from our stdout.
+func ServeGRPC(register func(*grpc.Server)) {
 	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
 		Init: func(s *grpc.Server) error {
-			pulumirpc.RegisterResourceProviderServer(s, srv)
+			register(s)
 			return nil
 		},
 	})

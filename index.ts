@@ -9,10 +9,11 @@ const cfg = new pulumi.Config(project);
 const raw: Record<string, unknown> = {};
 for (const [key, value] of Object.entries(pulumi.runtime.allConfig())) {
     const [ns, name] = key.split(":");
-    if (ns !== project || (secretKeys as readonly string[]).includes(name)) continue;
-    try { raw[name] = JSON.parse(value); } catch { raw[name] = value; }
+    if (ns !== project) continue;
+    // Secret keys are only named here (for the unknown-key check); their values are read with getSecret.
+    if ((secretKeys as readonly string[]).includes(name)) raw[name] = true;
+    else try { raw[name] = JSON.parse(value); } catch { raw[name] = value; }
 }
-for (const key of secretKeys) if (cfg.get(key) !== undefined) raw[key] = true;
 const config = parseFalcotConfig(raw);
 
 const stack = falcotStack(config, {

@@ -168,3 +168,17 @@ export function hostGeneratedSecret(ctx: HostContext, name: string): HostFile {
     const command = runStep(ctx, { id: `secret-${name}`, script: generateSecretScript(path) });
     return { path, command, revision: pulumi.output("generated-on-host") };
 }
+
+/** Lets a unit's own unprivileged user bind ports below 1024 (the port-443 layout), by a systemd drop-in. */
+export function allowLowPorts(ctx: HostContext, unit: string): HostFile {
+    return writeFile(ctx, {
+        path: `/etc/systemd/system/${unit}.service.d/pulumi-rtc-bind-443.conf`,
+        content: [
+            "# Managed by pulumi-rtc (Pulumi). Do not edit by hand.",
+            "# Lets the service's own user bind port 443.",
+            "[Service]",
+            "AmbientCapabilities=CAP_NET_BIND_SERVICE",
+            "",
+        ].join("\n"),
+    });
+}

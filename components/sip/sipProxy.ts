@@ -4,9 +4,8 @@ import { defaultCertificate } from "../common/defaultCertificate";
 import { missingNames } from "../common/tls";
 import { Checker, show } from "../common/validation";
 import { DnsRecord } from "../dns/records";
-import { HostContext, HostFile, hostGeneratedSecret, hostSecret, keepServiceRunning, runStep, writeCertificate, writeFile } from "../host/primitives";
+import { HostContext, HostFile, allowLowPorts, hostGeneratedSecret, hostSecret, keepServiceRunning, runStep, writeCertificate, writeFile } from "../host/primitives";
 import { SECRET_DIR, shellQuote, userSyncScript } from "../host/scripts";
-import { bindLowPortsDropIn } from "../turn/turnServer";
 import {
     KAMAILIO_MAIN_CFG, SIP_DBRO_SECRET, SIP_DBRW_SECRET, SipConfig, SipListen,
     renderKamailioDefaults, renderKamailioLocal, renderKamailioMain, renderKamctlrc, renderTlsCfg, sipRecords,
@@ -118,7 +117,7 @@ export class SipProxy extends pulumi.ComponentResource {
         const files = Object.entries(rendered).map(([path, content]) =>
             writeFile(ctx, { path, content, group: path.startsWith("/etc/kamailio") ? "kamailio" : "root" }, secrets));
         files.push(...writeCertificate(ctx, certificate, { certFile: config.certFile, keyFile: config.keyFile, group: "kamailio" }));
-        if (args.tls443Address) files.push(writeFile(ctx, bindLowPortsDropIn("kamailio")));
+        if (args.tls443Address) files.push(allowLowPorts(ctx, "kamailio"));
 
         // Database, once; then its users' passwords from the host's secret store
         const database = runStep(ctx, {

@@ -3,7 +3,7 @@ import { checkHostAddresses, checkPassword, userLines } from "../common/componen
 import { missingNames } from "../common/tls";
 import { Checker, show } from "../common/validation";
 import { DnsRecord } from "../dns/records";
-import { HostContext, HostFile, hostSecret, keepServiceRunning, runStep, writeCertificate, writeFile } from "../host/primitives";
+import { HostContext, HostFile, allowLowPorts, hostSecret, keepServiceRunning, runStep, writeCertificate, writeFile } from "../host/primitives";
 import { shellQuote, userSyncScript } from "../host/scripts";
 import { TURN_AUTH_SECRET, TURN_USERDB_SECRET, TurnConfig, renderTurnserverConf, turnRecords } from "./render";
 import { TurnServerArgs, baselineDeniedPeerRanges, turnDefaults } from "./settings";
@@ -67,9 +67,9 @@ export class TurnServer extends pulumi.ComponentResource {
             c.identifier(`${e.field}.name`, e.u.name);
             return { kind: e.kind, name: e.u.name, password: checkPassword(c, `${e.field}.password`, e.u.password, turnDefaults.minPasswordLength) };
         });
-        for (const list of [users, admins]) {
+        for (const [field, list] of [["users", users], ["adminUsers", admins]] as const) {
             const names = list.map((u) => u.name);
-            names.forEach((n, i) => { if (names.indexOf(n) !== i) c.fail(`users`, `lists ${n} twice`, "list each user once"); });
+            names.forEach((n, i) => { if (names.indexOf(n) !== i) c.fail(`${field}[${i}].name`, `repeats ${n}`, "list each user once"); });
         }
         (args.extraDeniedPeerRanges ?? []).forEach((r, i) => c.check(/^[0-9a-f.:]+(-[0-9a-f.:]+)?$/i.test(r), `extraDeniedPeerRanges[${i}]`, `is ${show(r)}`, "write an address or a range start-end"));
         if (args.staticAuthSecret !== undefined) checkPassword(c, "staticAuthSecret", args.staticAuthSecret, 24);
@@ -105,7 +105,7 @@ export class TurnServer extends pulumi.ComponentResource {
         if (userDb.kind !== "sqlite") secrets[TURN_USERDB_SECRET] = hostSecret(ctx, TURN_USERDB_SECRET, userDb.connection);
         const files: HostFile[] = [writeFile(ctx, { path: turnDefaults.configPath, content: this.configText, group: "turnserver" }, secrets)];
         if (tls && args.certificate) files.push(...writeCertificate(ctx, args.certificate, { ...tls, group: "turnserver" }));
-        if (tls && tls.port < 1024) files.push(writeFile(ctx, bindLowPortsDropIn("coturn")));
+        if (tls && tls.port < 1024) files.push(allowLowPorts(ctx, "coturn"));
 
         // Add users
         const sqlitePath = config.userDb.kind === "sqlite" ? config.userDb.path : "";
@@ -117,20 +117,6 @@ export class TurnServer extends pulumi.ComponentResource {
         keepServiceRunning(ctx, { unit: "coturn", files, dependsOn: usersStep ? [usersStep] : [] });
         this.registerOutputs({ hostname, realm, dnsRecords: this.dnsRecords });
     }
-}
-
-/** Lets a unit's unprivileged user bind ports below 1024 (port-443 layout). */
-export function bindLowPortsDropIn(unit: string) {
-    return {
-        path: `/etc/systemd/system/${unit}.service.d/pulumi-rtc-bind-443.conf`,
-        content: [
-            "# Managed by pulumi-rtc (Pulumi). Do not edit by hand.",
-            "# Lets the service's own user bind port 443.",
-            "[Service]",
-            "AmbientCapabilities=CAP_NET_BIND_SERVICE",
-            "",
-        ].join("\n"),
-    };
 }
 
 /** Brings the declared coturn users and admins into its SQLite database; passwords arrive on stdin. */

@@ -4,9 +4,8 @@ import { defaultCertificate } from "../common/defaultCertificate";
 import { missingNames } from "../common/tls";
 import { Checker, isDomainName, show } from "../common/validation";
 import { DnsRecord } from "../dns/records";
-import { HostContext, HostFile, keepServiceRunning, runStep, writeCertificate, writeFile, writeLink } from "../host/primitives";
+import { HostContext, HostFile, allowLowPorts, keepServiceRunning, runStep, writeCertificate, writeFile, writeLink } from "../host/primitives";
 import { userSyncScript } from "../host/scripts";
-import { bindLowPortsDropIn } from "../turn/turnServer";
 import { ProsodyConfig, renderProsodyCfg, renderVirtualHost, xmppRecords } from "./render";
 import { XmppServerArgs, xmppDefaults } from "./settings";
 
@@ -103,7 +102,7 @@ export class XmppServer extends pulumi.ComponentResource {
             files.push(writeLink(ctx, `/etc/prosody/conf.d/${domain}.cfg.lua`, `../conf.avail/${domain}.cfg.lua`));
             files.push(...writeCertificate(ctx, certificate, { certFile: `${xmppDefaults.certDir}/${domain}.crt`, keyFile: `${xmppDefaults.certDir}/${domain}.key`, group: "prosody" }));
         }
-        if (args.directTls443Address) files.push(writeFile(ctx, bindLowPortsDropIn("prosody")));
+        if (args.directTls443Address) files.push(allowLowPorts(ctx, "prosody"));
 
         // Start, then add users (prosodyctl writes the data store the running server reads)
         const service = keepServiceRunning(ctx, { unit: "prosody", files, check: "prosodyctl check config" });

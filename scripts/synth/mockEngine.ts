@@ -91,8 +91,3 @@ async function settle(count: () => number): Promise<void> {
         last = now;
     }
 }
-
-/** Resolves an Output in a mock run. */
-export function valueOf<T>(o: pulumi.Output<T>): Promise<T> {
-    return new Promise((resolve) => o.apply((v) => { resolve(v); return v; }));
-}

@@ -1,7 +1,6 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { synth } from "../../scripts/synth";
 import { assertOk, checkKamailio, checkProsody, checkZone, stunBinding, withOverlay } from "./support/debian-tools";
 import { selfSigned } from "./support/fixture-host";
 
@@ -23,8 +22,6 @@ async function synthHost(layout: string): Promise<{ out: string; host: string }>
     selfSigned(`${host}/etc/prosody/certs/falcot.com.crt`, `${host}/etc/prosody/certs/falcot.com.key`, "falcot.com", "conference.falcot.com");
     return { out, host };
 }
-
-void synth; // the module is loaded in isolation per layout
 
 describe.each(["standard", "port443"])("Falcot %s layout, checked by Debian's own tools", (layout) => {
     let out = "";

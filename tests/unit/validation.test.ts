@@ -29,6 +29,7 @@ describe("bad input fails early with component, field and fix", () => {
         ["a port clash", () => new TurnServer("t", { host: seedHost(), port: 5349, certificate: cert(["turn-server.falcot.com"]) }), /tlsPort is 5349, the same as port/],
         ["a user without a password", () => new TurnServer("t", { host: seedHost(), users: [{ name: "roland", password: "" }] }), /users\[0\]\.password is missing.*pulumi config set --secret/],
         ["a password too short", () => new SipProxy("s", { host: seedHost(), users: [{ name: "roland", password: "short" }] }), /SipProxy "s": users\[0\]\.password is too short \(5 characters\)/],
+        ["a repeated admin", () => new TurnServer("t", { host: seedHost(), adminUsers: [{ name: "admin", password: strongPassword }, { name: "admin", password: strongPassword }] }), /adminUsers\[1\]\.name repeats admin.*list each user once/],
         ["a bad user name", () => new SipProxy("s", { host: seedHost(), users: [{ name: "rol and", password: strongPassword }] }), /users\[0\]\.name is "rol and", not a valid user name/],
         ["a certificate for the wrong name", () => new SipProxy("s", { host: seedHost(), certificate: cert(["xmpp-gw.falcot.com"]) }), /certificate is for \["xmpp-gw.falcot.com"\] and lacks sip-proxy.falcot.com, sip.falcot.com.*Fix: issue it for/],
         ["a 443 address the host lacks", () => new SipProxy("s", { host: seedHost(), tls443Address: "203.0.113.9" }), /tls443Address is "203.0.113.9", which the host does not have/],

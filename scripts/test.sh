@@ -17,9 +17,6 @@ bash scripts/install-test-deps.sh
 log "Pulumi toolchain"
 npm run -s toolchain >/dev/null
 
-log "Go tests of the toolchain's own plugins"
-(cd scripts/toolchain && GOFLAGS=-mod=mod go test ./...)
-
 log "type check and lint"
 npx tsc --noEmit -p .
 npx eslint .

@@ -14,6 +14,7 @@
 #   PULUMI_RTC_TOOLCHAIN_CACHE   cache root (default ${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-rtc/toolchain)
 #   PULUMI_RTC_CLI_VERSION       CLI version to build (default: the installed @pulumi/pulumi version)
 #   PULUMI_RTC_IGNORE_PATH_CLI=1 never use a `pulumi` from PATH; always build
+#   PULUMI_RTC_UPSTREAM_DIR      the plugins' upstream sources (default ../shared/upstream beside the repo)
 # See docs/toolchain.md.
 set -euo pipefail
 
@@ -21,7 +22,6 @@ log() { printf 'toolchain: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-SRC="$ROOT/scripts/toolchain"
 CACHE="${PULUMI_RTC_TOOLCHAIN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-rtc/toolchain}"
 
 pkgver() { # pkgver <npm package> <field expr>
@@ -88,8 +88,60 @@ build_cli() { # build_cli VERSION OUTFILE
   mv "$out.tmp" "$out"
 }
 
-SRC_HASH="$( (cd "$SRC" && find . -type f \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' \) ! -name '*_test.go' | LC_ALL=C sort \
-  | xargs sha256sum) | sha256sum | cut -c1-12)"
+# ---------------------------------------------- the official plugins, from source
+# The module proxy refuses the modules of pulumi-language-nodejs, pulumi-resource-command and
+# pulumi-resource-tls, so they are built from their upstream sources in ../shared/upstream
+# (see its README), at the versions the npm packages name.
+UPSTREAM="${PULUMI_RTC_UPSTREAM_DIR:-$ROOT/../shared/upstream}"
+RECIPE=2 # bump when a build step below changes
+
+archive() { # archive GLOB: the one upstream archive matching GLOB
+  local m=("$UPSTREAM"/$1)
+  [ -f "${m[0]}" ] || die "no $1 in $UPSTREAM (set PULUMI_RTC_UPSTREAM_DIR to the folder holding the upstream plugin sources)"
+  [ "${#m[@]}" = 1 ] || die "several $1 in $UPSTREAM"
+  echo "${m[0]}"
+}
+
+unpack() { # unpack ARCHIVE DIR: a fresh copy of ARCHIVE's tree in DIR
+  rm -rf "$2" && mkdir -p "$2" && tar -xzf "$1" -C "$2"
+}
+
+build_langhost() { # build_langhost VERSION OUT
+  local w="$CACHE/build/langhost-$1" d
+  unpack "$(archive "pulumi-language-nodejs-$1.tar.gz")" "$w"
+  d="$w/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs"
+  # Upstream builds it inside the pulumi repo; here pkg/v3 and sdk/v3 come from the module proxy.
+  (cd "$d" && go mod edit -dropreplace github.com/pulumi/pulumi/pkg/v3 -dropreplace github.com/pulumi/pulumi/sdk/v3 \
+      -require "github.com/pulumi/pulumi/pkg/v3@v$1" -require "github.com/pulumi/pulumi/sdk/v3@v$1" \
+    && go mod tidy -e >&2 \
+    && go build -trimpath -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$1" -o "$2" . >&2)
+}
+
+build_command() { # build_command VERSION OUT
+  local w="$CACHE/build/command-$1"
+  unpack "$(archive "pulumi-command-$1.tar.gz")" "$w"
+  (cd "$w/pulumi-command/provider" && go build -trimpath \
+    -ldflags "-s -w -X github.com/pulumi/pulumi-command/provider/pkg/version.Version=$1" \
+    -o "$2" ./cmd/pulumi-resource-command >&2)
+}
+
+build_tls() { # build_tls VERSION OUT
+  local w="$CACHE/build/tls-$1" p
+  unpack "$(archive "pulumi-tls-$1*.tar.gz")" "$w"
+  unpack "$(archive "terraform-provider-tls-*.tar.gz")" "$w/tf"
+  p="$w/pulumi-tls/provider"
+  # schema-embed.json is generated upstream: schema.json with the version set.
+  node -e 'const fs=require("fs"); const s=JSON.parse(fs.readFileSync(process.argv[1])); s.version=process.argv[2];
+    fs.writeFileSync(process.argv[3], JSON.stringify(s))' "$p/cmd/pulumi-resource-tls/schema.json" "$1" "$p/cmd/pulumi-resource-tls/schema-embed.json"
+  (cd "$p" && go mod edit -replace "github.com/hashicorp/terraform-provider-tls=$w/tf/terraform-provider-tls" \
+    && go build -trimpath -ldflags "-s -w -X github.com/pulumi/pulumi-tls/provider/v5/pkg/version.Version=$1" \
+      -o "$2" ./cmd/pulumi-resource-tls >&2)
+}
+
+# The cache key covers the sources that are there (an official install needs none).
+SRC_HASH="$( { echo "$RECIPE"; for g in "pulumi-language-nodejs-$CLI_VER.tar.gz" "pulumi-command-$CMD_VER.tar.gz" \
+  "pulumi-tls-$TLS_VER*.tar.gz" "terraform-provider-tls-*.tar.gz"; do
+    for f in "$UPSTREAM"/$g; do [ -f "$f" ] && sha256sum "$f" | cut -c1-64; done; done; } | sha256sum | cut -c1-12)"
 if [ -n "$AMBIENT" ]; then
   KEY="ambient-$(printf '%s' "$AMBIENT" | sha256sum | cut -c1-8)-v$(pulumi version | sed 's/^v//')"
 else
@@ -120,14 +172,20 @@ else
   cp "$CLI" "$DIR.tmp/bin/pulumi"
 fi
 
-# ------------------------------------------- language host and provider plugins
-# The official pulumi-language-nodejs, pulumi-resource-command and
-# pulumi-resource-tls Go modules are refused by the module proxy that our
-# machines reach, so we build this project's own stand-ins (scripts/toolchain/).
-# Official plugins already installed for an official CLI are used instead.
-OUT="$CACHE/build/rtc-$SRC_HASH"
-need_build=""
-[ -n "$AMBIENT" ] || need_build=1
+# built NAME VERSION FUNCTION: the cached binary of an official plugin, built once per version and source.
+built() {
+  local out="$CACHE/plugins/$1-$2-$SRC_HASH" start=$SECONDS
+  if [ ! -x "$out" ]; then
+    mkdir -p "$CACHE/plugins"
+    log "building $1 $2 from its upstream source"
+    "$3" "$2" "$out.tmp" || die "building $1 $2 failed"
+    mv "$out.tmp" "$out"
+    log "built $1 $2 in $((SECONDS - start))s"
+  fi
+  echo "$out"
+}
+
+[ -n "$AMBIENT" ] || cp "$(built pulumi-language-nodejs "$CLI_VER" build_langhost)" "$DIR.tmp/bin/pulumi-language-nodejs"
 AMBIENT_HOME="${PULUMI_HOME:-$HOME/.pulumi}"
 for nv in "command:$CMD_VER" "tls:$TLS_VER"; do
   n="${nv%%:*}" v="${nv#*:}"
@@ -136,28 +194,11 @@ for nv in "command:$CMD_VER" "tls:$TLS_VER"; do
     # A copy: `pulumi plugin ls` does not list symlinked plugin directories.
     cp -a "$AMBIENT_HOME/plugins/resource-$n-v$v" "$DIR.tmp/home/plugins/"
     touch "$DIR.tmp/home/plugins/resource-$n-v$v.lock"
-  else
-    need_build=1
+    continue
   fi
-done
-if [ -n "$need_build" ]; then
-  mkdir -p "$OUT"
-  start=$SECONDS
-  log "building the language host and stand-in plugins from $SRC"
-  (cd "$SRC" && go build -trimpath -ldflags "-s -w -X main.Version=$CLI_VER" \
-      -o "$OUT/pulumi-language-nodejs" ./langhost >&2 \
-    && go build -trimpath -ldflags "-s -w -X main.Version=$CMD_VER" -o "$OUT/pulumi-resource-command" ./command >&2 \
-    && go build -trimpath -ldflags "-s -w -X main.Version=$TLS_VER" -o "$OUT/pulumi-resource-tls" ./tls >&2) \
-    || die "building scripts/toolchain failed"
-  log "built stand-ins in $((SECONDS - start))s"
-fi
-[ -n "$AMBIENT" ] || cp "$OUT/pulumi-language-nodejs" "$DIR.tmp/bin/"
-for nv in "command:$CMD_VER" "tls:$TLS_VER"; do
-  n="${nv%%:*}" v="${nv#*:}"
-  [ -e "$DIR.tmp/home/plugins/resource-$n-v$v" ] && continue
   PULUMI_HOME="$DIR.tmp/home" PULUMI_SKIP_UPDATE_CHECK=true \
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true \
-    "$DIR.tmp/bin/pulumi" plugin install resource "$n" "$v" --file "$OUT/pulumi-resource-$n" >&2 \
+    "$DIR.tmp/bin/pulumi" plugin install resource "$n" "$v" --file "$(built "pulumi-resource-$n" "$v" "build_$n")" >&2 \
     || die "pulumi plugin install resource $n $v failed"
 done
 

@@ -1,5 +1,6 @@
 import * as net from "net";
 import { Checker, isDomainName, show } from "../components/common/validation";
+import { certificateDefaults } from "../components/certs/rtcCertificates";
 import { Layout, layouts } from "../components/layout";
 
 // The Falcot stack's configuration: one place lists every key, its default and its check.
@@ -34,11 +35,13 @@ export interface FalcotConfig {
     readonly users: Readonly<Record<string, UserConfig>>;
     /** Make each user's password here (kept in state, as secrets) instead of reading `passwords`. */
     readonly generatePasswords: boolean;
+    /** Validity of the services' certificates, and how long before their end they are renewed by `pulumi up`. */
+    readonly certificates: { readonly validityHours: number; readonly earlyRenewalHours: number };
 }
 
 /** Secret keys: their values are read with getSecret, never logged. */
 export const secretKeys = ["sshPrivateKey", "passwords", "turnStaticAuthSecret"] as const;
-export const plainKeys = ["domain", "layout", "hosts", "services", "dns", "users", "generatePasswords"] as const;
+export const plainKeys = ["domain", "layout", "hosts", "services", "dns", "users", "generatePasswords", "certificates"] as const;
 
 type Raw = Record<string, unknown>;
 
@@ -122,6 +125,12 @@ export function parseFalcotConfig(raw: Readonly<Record<string, unknown>>): Falco
     }
     const generatePasswords = (raw.generatePasswords as boolean | undefined) ?? false;
     c.check(typeof generatePasswords === "boolean", "generatePasswords", `is ${show(generatePasswords)}`, "use true or false");
+    const rawCerts = obj(raw.certificates) ?? {};
+    c.unknownKeys("certificates", rawCerts, ["validityHours", "earlyRenewalHours"]);
+    const certificates = {
+        validityHours: (rawCerts.validityHours as number | undefined) ?? certificateDefaults.validityHours,
+        earlyRenewalHours: (rawCerts.earlyRenewalHours as number | undefined) ?? certificateDefaults.earlyRenewalHours,
+    };
     c.done();
-    return { domain, layout, hosts, services, dns, users, generatePasswords };
+    return { domain, layout, hosts, services, dns, users, generatePasswords, certificates };
 }

@@ -89,6 +89,7 @@ export function falcotStack(config: FalcotConfig, secrets: FalcotSecrets): Falco
             xmpp: [domain, `conference.${domain}`],
         },
         issuer: { kind: "internal", commonName: "Falcot Corp internal CA", organization: "Falcot Corp" },
+        ...config.certificates,
     });
 
     const usersOf = (service: UserService) => Object.entries(config.users)
@@ -156,6 +157,8 @@ function passwordOf(passwords: pulumi.Output<Record<string, string>>, name: stri
 function generatedPassword(user: string): pulumi.Output<string> {
     const made = new local.Command(`password-${user}`, {
         create: "tr -dc 'A-Za-z0-9' < /dev/urandom | head -c 24",
+        // The official provider streams output lines to the engine's log unless told not to.
+        logging: "none",
     }, { additionalSecretOutputs: ["stdout"] });
     return pulumi.secret(made.stdout);
 }

@@ -17,11 +17,19 @@ export interface RtcCertificatesArgs {
     readonly certificates: Readonly<Record<string, readonly string[]>>;
     /** Who signs. Default: `{ kind: "internal" }`, a CA made here whose certificate is an output. */
     readonly issuer?: CertificateIssuer;
-    /** Validity of each certificate in hours. Default 8760 (one year); the CA gets ten times that. */
+    /**
+     * Validity of each service certificate in hours. Default 8760 (one year). The CA gets ten times the
+     * validity and the early renewal.
+     */
     readonly validityHours?: number;
-    /** Renew when less than this many hours are left. Default 720 (30 days). */
+    /**
+     * `pulumi up` replaces a certificate once fewer than this many hours of it are left (or it has expired),
+     * and each service that uses it restarts on the new one. Default 720 (30 days).
+     */
     readonly earlyRenewalHours?: number;
 }
+
+export const certificateDefaults = { validityHours: 8760, earlyRenewalHours: 720 } as const;
 
 /** X.509 certificates for the services' names, issued with @pulumi/tls. Private keys are secrets. */
 export class RtcCertificates extends pulumi.ComponentResource {
@@ -41,10 +49,10 @@ export class RtcCertificates extends pulumi.ComponentResource {
             c.check(Array.isArray(names) && names.length > 0, `certificates.${id}`, "has no names", "list the DNS names it must be valid for");
             (names ?? []).forEach((n: string, i) => c.check(typeof n === "string" && isDomainName(n.replace(/^\*\./, "")), `certificates.${id}[${i}]`, `is ${show(n)}, not a DNS name`, "use a fully qualified name such as xmpp-gw.falcot.com"));
         }
-        const validityHours = args.validityHours ?? 8760;
-        const earlyRenewalHours = args.earlyRenewalHours ?? 720;
-        c.check(Number.isInteger(validityHours) && validityHours >= 24, "validityHours", `is ${show(validityHours)}`, "use a whole number of hours, at least 24");
-        c.check(Number.isInteger(earlyRenewalHours) && earlyRenewalHours < validityHours, "earlyRenewalHours", `is ${show(earlyRenewalHours)}`, "use fewer hours than validityHours");
+        const { validityHours = certificateDefaults.validityHours, earlyRenewalHours = certificateDefaults.earlyRenewalHours } = args;
+        c.check(Number.isInteger(validityHours) && validityHours >= 1, "validityHours", `is ${show(validityHours)}`, "use a whole number of hours, at least 1");
+        c.check(Number.isInteger(earlyRenewalHours) && earlyRenewalHours >= 0 && earlyRenewalHours < validityHours, "earlyRenewalHours", `is ${show(earlyRenewalHours)}`,
+            "use a whole number of hours, at least 0 and fewer than validityHours");
         c.done();
 
         const organization = issuer.organization;

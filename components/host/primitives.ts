@@ -1,6 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
 import { remote } from "@pulumi/command";
-import { createHash } from "crypto";
 import { secretsUsed } from "../common/managed";
 import { ServiceCertificate } from "../common/tls";
 import { recordFile } from "./registry";
@@ -50,7 +49,7 @@ export function writeValueFile(ctx: HostContext, id: string, spec: FileSpec, val
     const placeholder = secret ? `@@SECRET:${id}@@\n` : `@@VALUE:${id}: known at deployment@@\n`;
     recordFile({ host: ctx.host.hostName, path: spec.path, content: placeholder, mode, owner: spec.owner ?? "root", group: spec.group ?? "root" });
     const stdin = secret ? pulumi.secret(value) : pulumi.output(value);
-    return commandForFile(ctx, id, spec, mode, stdin, false);
+    return commandForFile(ctx, id, spec, mode, stdin, { fillSecrets: false, secret });
 }
 
 /** A certificate (world-readable) and its private key (readable by root and the service's group). */
@@ -73,34 +72,41 @@ export function writeFile(ctx: HostContext, spec: FileSpec, secrets: Record<stri
     recordFile({ host: ctx.host.hostName, path: spec.path, content: spec.content, mode, owner: spec.owner ?? "root", group: spec.group ?? "root" });
     const deps = used.map((s) => secrets[s]);
     // A changed secret changes this file's command (see commandForFile), so the file is rewritten.
-    return commandForFile(ctx, slug(spec.path), spec, mode, spec.content, used.length > 0, deps);
+    return commandForFile(ctx, slug(spec.path), spec, mode, spec.content, { fillSecrets: used.length > 0, secret: used.length > 0 }, deps);
 }
 
-function commandForFile(ctx: HostContext, id: string, spec: FileSpec, mode: string, stdin: pulumi.Input<string>, fillSecrets: boolean, deps: HostFile[] = []): HostFile {
-    const script = writeFileScript({ path: spec.path, mode, owner: spec.owner ?? "root", group: spec.group ?? "root", fillSecrets });
+function commandForFile(ctx: HostContext, id: string, spec: FileSpec, mode: string, stdin: pulumi.Input<string>,
+    holds: { fillSecrets: boolean; secret: boolean }, deps: HostFile[] = []): HostFile {
+    const script = writeFileScript({ path: spec.path, mode, owner: spec.owner ?? "root", group: spec.group ?? "root", ...holds });
+    // Secret revisions are keyed on the host (REVISION_KEY), so they can stand in the script in plaintext.
     const create = deps.length
-        ? pulumi.all(deps.map((d) => d.revision)).apply((revs) => `# secret revisions: ${revs.map(shortHash).join(" ")}\n${script}`)
+        ? pulumi.all(deps.map((d) => d.revision)).apply((revs) => `# secret revisions: ${revs.map((r) => r.slice(0, 16)).join(" ")}\n${script}`)
         : script;
-    const command = new remote.Command(`${ctx.prefix}-${id}`, {
+    const command = remoteCommand(ctx, id, { create, stdin, secretOutputs: holds.secret ? ["stderr"] : [] }, [...ctx.after, ...deps.map((d) => d.command)]);
+    // The provider never marks stdout secret; for a file that holds a secret it is a keyed hash.
+    return { path: spec.path, command, revision: command.stdout.apply((s) => s.trim()) };
+}
+
+/**
+ * The one way this library runs a command on a host. Only stderr lines stream to the engine's log, and the
+ * scripts print no secret there; the outputs of a command that handles a secret are secret in the state too.
+ */
+function remoteCommand(ctx: HostContext, id: string,
+    args: { create: pulumi.Input<string>; stdin?: pulumi.Input<string>; secretOutputs?: ("stdout" | "stderr")[] },
+    dependsOn: pulumi.Input<pulumi.Resource>[]): remote.Command {
+    return new remote.Command(`${ctx.prefix}-${id}`, {
         connection: ctx.host.connection,
-        create,
-        stdin,
+        create: args.create,
+        stdin: args.stdin,
         logging: "stderr",
         // Needs AcceptEnv on the server, and nothing here reads the previous output.
         addPreviousOutputInEnv: false,
-    }, { parent: ctx.parent, dependsOn: [...ctx.after, ...deps.map((d) => d.command)] });
-    return { path: spec.path, command, revision: pulumi.unsecret(command.stdout.apply((s) => s.trim())) };
+    }, { parent: ctx.parent, dependsOn, additionalSecretOutputs: args.secretOutputs ?? [] });
 }
 
 export function writeLink(ctx: HostContext, path: string, target: string): HostFile {
     recordFile({ host: ctx.host.hostName, path, content: "", mode: "0777", owner: "root", group: "root", linkTo: target });
-    const command = new remote.Command(`${ctx.prefix}-${slug(path)}`, {
-        connection: ctx.host.connection,
-        create: linkScript(path, target),
-        logging: "stderr",
-        // Needs AcceptEnv on the server, and nothing here reads the previous output.
-        addPreviousOutputInEnv: false,
-    }, { parent: ctx.parent, dependsOn: ctx.after });
+    const command = remoteCommand(ctx, slug(path), { create: linkScript(path, target) }, ctx.after);
     return { path, command, revision: pulumi.output(`link:${target}`) };
 }
 
@@ -117,14 +123,7 @@ export interface StepSpec {
 
 /** An idempotent step, run on create and again whenever its script or stdin changes. */
 export function runStep(ctx: HostContext, spec: StepSpec): remote.Command {
-    return new remote.Command(`${ctx.prefix}-${spec.id}`, {
-        connection: ctx.host.connection,
-        create: spec.script,
-        stdin: spec.stdin,
-        logging: "stderr",
-        // Needs AcceptEnv on the server, and nothing here reads the previous output.
-        addPreviousOutputInEnv: false,
-    }, { parent: ctx.parent, dependsOn: [...ctx.after, ...(spec.dependsOn ?? [])] });
+    return remoteCommand(ctx, spec.id, { create: spec.script, stdin: spec.stdin, secretOutputs: spec.stdin !== undefined ? ["stdout", "stderr"] : [] }, [...ctx.after, ...(spec.dependsOn ?? [])]);
 }
 
 export interface ServiceSpec {
@@ -141,21 +140,12 @@ export interface ServiceSpec {
 export function keepServiceRunning(ctx: HostContext, spec: ServiceSpec): remote.Command {
     const create = pulumi.all(spec.files.map((f) => f.revision))
         .apply((revs) => serviceScript({ unit: spec.unit, revisions: revs, onChange: spec.onChange ?? "restart", check: spec.check }));
-    return new remote.Command(`${ctx.prefix}-service-${spec.unit.replace(/\.service$/, "")}`, {
-        connection: ctx.host.connection,
-        create,
-        logging: "stderr",
-        // Needs AcceptEnv on the server, and nothing here reads the previous output.
-        addPreviousOutputInEnv: false,
-    }, { parent: ctx.parent, dependsOn: [...ctx.after, ...spec.files.map((f) => f.command), ...(spec.dependsOn ?? [])] });
+    return remoteCommand(ctx, `service-${spec.unit.replace(/\.service$/, "")}`, { create },
+        [...ctx.after, ...spec.files.map((f) => f.command), ...(spec.dependsOn ?? [])]);
 }
 
 function slug(path: string): string {
     return path.replace(/^\/+/, "").replace(/[^A-Za-z0-9.]+/g, "-");
-}
-
-function shortHash(s: string): string {
-    return createHash("sha256").update(s).digest("hex").slice(0, 12);
 }
 
 /**

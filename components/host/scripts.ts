@@ -35,11 +35,20 @@ export interface FileScriptArgs {
     readonly group: string;
     /** Fill @@SECRET:name@@ placeholders from the host's secret store. */
     readonly fillSecrets: boolean;
+    /** The file holds a secret: its revision is keyed (see REVISION_KEY). Default: as fillSecrets. */
+    readonly secret?: boolean;
 }
 
 /**
- * Writes stdin to a file atomically, with mode and owner, and prints the file's sha256 as its revision.
- * Rewriting an identical file keeps the revision, so nothing downstream restarts.
+ * Keys the revisions of files that hold a secret. Made once per host and never leaves it, so a revision in
+ * Pulumi's state cannot confirm a guessed password offline.
+ */
+export const REVISION_KEY = "/etc/pulumi-rtc/revision-key";
+
+/**
+ * Writes stdin to a file atomically, with mode and owner, and prints its revision: the file's sha256, keyed
+ * with the host's revision key when the file holds a secret. Rewriting an identical file keeps the revision,
+ * so nothing downstream restarts.
  */
 export function writeFileScript(a: FileScriptArgs): string {
     const fill = a.fillSecrets
@@ -58,9 +67,18 @@ export function writeFileScript(a: FileScriptArgs): string {
         `chown ${shellQuote(`${a.owner}:${a.group}`)} "$tmp"`,
         `chmod ${a.mode} "$tmp"`,
         `if [ -L "$path" ] || ! cmp -s "$tmp" "$path"; then mv -f "$tmp" "$path"; else chown ${shellQuote(`${a.owner}:${a.group}`)} "$path"; chmod ${a.mode} "$path"; fi`,
-        `sha256sum "$path" | cut -d' ' -f1`,
+        ...(a.secret ?? a.fillSecrets ? keyedRevision : [`sha256sum "$path" | cut -d' ' -f1`]),
     ].join("\n");
 }
+
+const keyedRevision = [
+    `key=${shellQuote(REVISION_KEY)}`,
+    `if [ ! -s "$key" ]; then`,
+    `  mkdir -p "$(dirname "$key")" && new=$(mktemp "$key.rtc-XXXXXX") && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \\n' > "$new"`,
+    `  ln "$new" "$key" 2>/dev/null || true; rm -f "$new"`, // the first writer wins; later ones read its key
+    `fi`,
+    `cat "$key" "$path" | sha256sum | cut -d' ' -f1`,
+];
 
 /** A symbolic link, replaced only when it points elsewhere. */
 export function linkScript(path: string, target: string): string {

@@ -31,7 +31,8 @@ let sshd: ChildProcess | undefined;
 let sshdLog = "";
 const token = `tok-${randomBytes(12).toString("hex")}`;
 let sshPrivateKey = "";
-let hostKey = ""; // the sshd's public host key, pinned in connection.hostKey
+let hostKey = ""; // the sshd's ed25519 public host key, pinned in connection.hostKey
+const hostKeyTypes = ["ed25519", "ecdsa", "rsa"] as const; // the sshd offers all three
 let keysDir = "";
 const engineOutput: string[] = []; // every stdout/stderr the engine printed
 // The program's resources, and with the stack itself the count in change summaries.
@@ -101,6 +102,10 @@ function opsByName(d: Digest): Record<string, string> {
     return out;
 }
 
+function publicHostKey(type: typeof hostKeyTypes[number]): string {
+    return fs.readFileSync(path.join(keysDir, `host-${type}.pub`), "utf8").trim();
+}
+
 function marker(name: string): string {
     return fs.readFileSync(path.join(markers, name), "utf8");
 }
@@ -155,7 +160,7 @@ beforeAll(async () => {
     keysDir = keys;
     fs.mkdirSync(keys, { mode: 0o700 });
     sh("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "rtc-engine-client", "-f", path.join(keys, "client")]);
-    sh("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "rtc-engine-host", "-f", path.join(keys, "host")]);
+    for (const t of hostKeyTypes) sh("ssh-keygen", ["-q", "-t", t, "-N", "", "-C", `rtc-engine-host-${t}`, "-f", path.join(keys, `host-${t}`)]);
     sshPrivateKey = fs.readFileSync(path.join(keys, "client"), "utf8");
     fs.copyFileSync(path.join(keys, "client.pub"), path.join(keys, "authorized_keys"));
     const sshdConfig = path.join(keys, "sshd_config");
@@ -163,7 +168,7 @@ beforeAll(async () => {
         sshdConfig,
         [
             `ListenAddress ${NS_ADDR}:22`,
-            `HostKey ${path.join(keys, "host")}`,
+            ...hostKeyTypes.map((t) => `HostKey ${path.join(keys, `host-${t}`)}`),
             `AuthorizedKeysFile ${path.join(keys, "authorized_keys")}`,
             `PidFile ${path.join(keys, "sshd.pid")}`,
             "PermitRootLogin prohibit-password",
@@ -196,7 +201,7 @@ beforeAll(async () => {
     await waitForPort(NS_ADDR, 22, 15000);
 
     pulumi(["stack", "init", STACK]);
-    hostKey = fs.readFileSync(path.join(keys, "host.pub"), "utf8").trim();
+    hostKey = publicHostKey("ed25519");
     pulumi(["config", "set", "markerDir", markers]);
     pulumi(["config", "set", "message", "v1"]);
     pulumi(["config", "set", "sshHost", NS_ADDR]);
@@ -218,6 +223,27 @@ afterAll(() => {
         if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
     }
 }, STEP_TIMEOUT);
+
+test("the toolchain runs the official plugins, built from their upstream modules", () => {
+    const bin = env.PULUMI_RTC_TOOLCHAIN_BIN as string;
+    const plugins = path.join(env.PULUMI_HOME as string, "plugins");
+    const plugin = (name: string) => {
+        const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, "node_modules", "@pulumi", name, "package.json"), "utf8")) as { pulumi: { version: string } };
+        const version = pkg.pulumi.version;
+        return path.join(plugins, `resource-${name}-v${version}`, `pulumi-resource-${name}`);
+    };
+    const modules = {
+        [path.join(bin, "pulumi-language-nodejs")]: "github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3",
+        [plugin("command")]: "github.com/pulumi/pulumi-command/provider",
+        [plugin("tls")]: "github.com/pulumi/pulumi-tls/provider/v5",
+    };
+    const go = fs.existsSync("/usr/local/go/bin/go") ? "/usr/local/go/bin/go" : "go";
+    for (const [file, module] of Object.entries(modules)) {
+        const info = sh(go, ["version", "-m", file]).stdout;
+        expect({ file, mod: /^\s+mod\s+(\S+)/m.exec(info)?.[1] }).toEqual({ file, mod: module });
+    }
+    expect(pulumi(["version"]).stdout.trim()).toBe("v3.248.0");
+});
 
 test("preview then up create every resource, and the remote command runs over SSH", () => {
     const p = preview();
@@ -276,7 +302,12 @@ test("changing one config input updates only the remote command, which runs agai
     pulumi(["preview", "--expect-no-changes"]);
 }, STEP_TIMEOUT);
 
-test("secrets stay out of the state and the engine's output", () => {
+test("secrets stay out of the state and of what the engine prints, the command's streamed output included", () => {
+    // An update that sends the secret token to the host again; the provider streams the command's output.
+    pulumi(["config", "set", "message", "v3"]);
+    const shown = pulumi(["up", "--yes", "--skip-preview"]).stdout;
+    expect(shown).toContain("remote ran with v3");
+    expect(marker("remote-message")).toBe("v3");
     const keyPem = pulumi(["stack", "output", "caKeyPem", "--show-secrets"]).stdout.trim();
     expect(keyPem).toMatch(/PRIVATE KEY-----/);
     const keyBody = keyPem.split("\n")[1]; // a line of the key's base64
@@ -300,14 +331,34 @@ test("secrets stay out of the state and the engine's output", () => {
     }
 }, STEP_TIMEOUT);
 
-test("the remote command refuses a server whose host key is not the pinned one", () => {
-    sh("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "not-the-host", "-f", path.join(keysDir, "other")]);
-    pulumi(["config", "set", "sshHostKey", fs.readFileSync(path.join(keysDir, "other.pub"), "utf8").trim()]);
-    const r = pulumi(["up", "--yes", "--skip-preview", "--suppress-progress"], { allowFail: true });
-    expect(r.status).not.toBe(0);
-    expect(`${r.stdout}${r.stderr}`).toMatch(/host key mismatch/);
-    expect(marker("remote-runs")).toBe("run\nrun\n"); // it did not run
+test("a pin of the server's ed25519 or ecdsa host key is accepted", () => {
+    // The server offers ed25519, ecdsa and rsa keys; the provider asks for the pinned key's type only.
+    let runs = marker("remote-runs");
+    for (const t of ["ecdsa", "ed25519"] as const) {
+        pulumi(["config", "set", "sshHostKey", publicHostKey(t)]);
+        expect({ pinned: t, changes: update("up") }).toEqual({ pinned: t, changes: { same: ALL - 1, update: 1 } });
+        runs += "run\n";
+        expect(marker("remote-runs")).toBe(runs);
+    }
+    pulumi(["preview", "--expect-no-changes"]);
+}, STEP_TIMEOUT);
 
+test("the remote command refuses a server whose host key is not the pinned one", () => {
+    const runs = marker("remote-runs");
+    sh("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "not-the-host", "-f", path.join(keysDir, "other")]);
+    const refusals = {
+        // Another key of a type the server has.
+        [fs.readFileSync(path.join(keysDir, "other.pub"), "utf8").trim()]: /after 3 failed attempts: ssh: handshake failed: ssh: host key mismatch/,
+        // The server's own RSA key: the provider asks for the SHA-1 "ssh-rsa" signature, which OpenSSH no longer offers.
+        [publicHostKey("rsa")]: /no common algorithm for host key; we offered: \[ssh-rsa\]/,
+    };
+    for (const [pin, error] of Object.entries(refusals)) {
+        pulumi(["config", "set", "sshHostKey", pin]);
+        const r = pulumi(["up", "--yes", "--skip-preview", "--suppress-progress"], { allowFail: true });
+        expect({ pin, status: r.status }).not.toEqual({ pin, status: 0 });
+        expect(`${r.stdout}${r.stderr}`).toMatch(error);
+        expect(marker("remote-runs")).toBe(runs); // it did not run
+    }
     pulumi(["config", "set", "sshHostKey", hostKey]);
     pulumi(["preview", "--expect-no-changes"]);
 }, STEP_TIMEOUT);

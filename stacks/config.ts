@@ -1,6 +1,7 @@
 import * as net from "net";
 import { Checker, isDomainName, show } from "../components/common/validation";
 import { certificateDefaults } from "../components/certs/rtcCertificates";
+import { hostKeyFix, pinnableHostKey } from "../components/host/rtcHost";
 import { Layout, layouts } from "../components/layout";
 
 // The Falcot stack's configuration: one place lists every key, its default and its check.
@@ -84,7 +85,7 @@ export function parseFalcotConfig(raw: Readonly<Record<string, unknown>>): Falco
         const port = (ssh.port as number | undefined) ?? 22;
         c.port(`${f}.ssh.port`, port);
         const hostKey = ssh.hostKey as string | undefined;
-        c.check(hostKey === undefined || /^(ssh-ed25519|ecdsa-sha2-nistp256|ssh-rsa) [A-Za-z0-9+/=]+/.test(hostKey), `${f}.ssh.hostKey`, `is ${show(hostKey)}`, "give the server's public host key line, e.g. the output of `ssh-keyscan -t ed25519 HOST` without the host name");
+        c.check(hostKey === undefined || pinnableHostKey.test(hostKey), `${f}.ssh.hostKey`, `is ${show(hostKey)}`, hostKeyFix);
         if (provider === "local") c.check(h.ssh === undefined, `${f}.ssh`, "is set for a local host", "remove it: a local host makes its own keys");
         hosts[name] = { provider, fqdn, ssh: { address, port, user: (ssh.user as string | undefined) ?? "root", hostKey }, ipv4, ipv6 };
     }

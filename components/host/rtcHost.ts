@@ -1,8 +1,16 @@
 import * as pulumi from "@pulumi/pulumi";
 import { remote, types } from "@pulumi/command";
 import * as net from "net";
-import { Checker, isDomainName } from "../common/validation";
+import { Checker, isDomainName, show } from "../common/validation";
 import { aptInstallScript } from "./scripts";
+
+/**
+ * Host keys the command provider can pin. It asks the server for the pinned key's type only, and for an RSA
+ * key that is the SHA-1 "ssh-rsa" signature, which OpenSSH 8.8 and later refuse.
+ */
+export const pinnableHostKey = /^(ssh-ed25519|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+={0,2}( [^\n]*)?$/;
+export const hostKeyFix = "pin the server's ed25519 host key: the line `cat /etc/ssh/ssh_host_ed25519_key.pub` prints on it, " +
+    "or `ssh-keyscan -t ed25519 HOST` without the host name (RSA keys cannot be pinned)";
 
 /** A public address of a host, and the address bound on the host when a cloud maps it 1:1 (NAT). */
 export interface HostAddress {
@@ -50,6 +58,8 @@ export class RtcHost extends pulumi.ComponentResource {
         c.check(Array.isArray(args.ipv4) && args.ipv4.length > 0, "ipv4", "is empty", "list at least one public IPv4 address of the host");
         const ipv4 = normalise(c, "ipv4", args.ipv4 ?? [], net.isIPv4, "198.51.100.19");
         const ipv6 = normalise(c, "ipv6", args.ipv6 ?? [], net.isIPv6, "2001:db8:1000:2000::19");
+        const hostKey = (args.connection as { hostKey?: unknown } | undefined)?.hostKey;
+        if (typeof hostKey === "string") c.check(pinnableHostKey.test(hostKey), "connection.hostKey", `is ${show(hostKey)}`, hostKeyFix);
         c.done();
         this.fqdn = args.fqdn;
         this.hostName = args.fqdn.split(".")[0];

@@ -2,7 +2,8 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { SECRET_DIR, aptInstallScript, serviceScript, shellQuote, userSyncScript, writeFileScript } from "./scripts";
+import { createHash } from "crypto";
+import { REVISION_KEY, SECRET_DIR, aptInstallScript, serviceScript, shellQuote, userSyncScript, writeFileScript } from "./scripts";
 
 const sh = (script: string, input = "") => execFileSync("bash", ["-c", script], { input, encoding: "utf8" });
 
@@ -28,6 +29,22 @@ describe("host scripts", () => {
         expect(sh(script, "hello\n")).toBe(first);
         expect(sh(script, "changed\n")).not.toBe(first);
         expect(fs.readdirSync(path.dirname(target))).toEqual(["b.conf"]);
+    });
+
+    it("keys the revision of a file that holds a secret with the host's own key", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rtc-keyed-"));
+        const target = path.join(dir, "secret");
+        const script = writeFileScript({ path: target, mode: "0600", owner: "root", group: "root", fillSecrets: false, secret: true });
+        const secret = "correct horse battery staple\n";
+        const revision = sh(script, secret).trim();
+        expect(revision).toMatch(/^[0-9a-f]{64}$/);
+        expect(revision).not.toBe(createHash("sha256").update(secret).digest("hex"));
+        expect(sh(script, secret).trim()).toBe(revision);
+        expect(sh(script, "another\n").trim()).not.toBe(revision);
+        const key = fs.readFileSync(REVISION_KEY, "utf8");
+        expect(key).toMatch(/^[0-9a-f]{64}$/);
+        expect((fs.statSync(REVISION_KEY).mode & 0o777).toString(8)).toBe("600");
+        expect(createHash("sha256").update(key + "another\n").digest("hex")).toBe(sh(script, "another\n").trim());
     });
 
     it("fills secret placeholders from the host's secret store, and fails on a missing one", () => {

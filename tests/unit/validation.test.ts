@@ -37,6 +37,10 @@ describe("bad input fails early with component, field and fix", () => {
         ["an XMPP cert without the MUC name", () => new XmppServer("x", { host: seedHost(), certificate: cert(["falcot.com"]) }), /lacks conference.falcot.com/],
         ["a record outside the zone", () => new RtcDnsZone("z", { domain: "falcot.com", records: [{ type: "A", name: "example.org", address: "198.51.100.1" }], nameServers: [{ name: "ns.example.net" }] }), /records\[0\] is example.org, outside falcot.com/],
         ["an in-zone name server without glue", () => new RtcDnsZone("z", { domain: "falcot.com", records: [] }), /nameServers\[0\] is ns1.falcot.com, inside the zone but without an address/],
+        ["an RSA host key, which the provider cannot pin", () => new RtcHost("h", { fqdn: "s.falcot.com", ipv4: ["198.51.100.19"], connection: { host: "x", hostKey: "ssh-rsa AAAAB3NzaC1yc2E" } }),
+            /RtcHost "h": connection.hostKey is "ssh-rsa AAAAB3NzaC1yc2E".*Fix: pin the server's ed25519 host key/],
+        ["a certificate renewed before it is issued", () => new RtcCertificates("c", { certificates: { turn: ["turn.falcot.com"] }, validityHours: 24, earlyRenewalHours: 24 }),
+            /RtcCertificates "c": earlyRenewalHours is 24.*fewer than validityHours/],
         ["a certificate with a bad name", () => new RtcCertificates("c", { certificates: { turn: ["turn server"] } }), /certificates.turn\[0\] is "turn server", not a DNS name/],
     ])("%s", (_what, make, message) => {
         expect(make).toThrow(message);
@@ -60,7 +64,13 @@ describe("bad input fails early with component, field and fix", () => {
 describe("stack config", () => {
     const good = { hosts: { server1: { ipv4: ["198.51.100.19"] } } };
     it("accepts the minimum and fills defaults", () => {
-        expect(parseFalcotConfig(good)).toMatchObject({ domain: "falcot.com", layout: "standard", services: { turn: "server1" }, dns: { backend: "zonefile" } });
+        expect(parseFalcotConfig(good)).toMatchObject({ domain: "falcot.com", layout: "standard", services: { turn: "server1" }, dns: { backend: "zonefile" },
+            certificates: { validityHours: 8760, earlyRenewalHours: 720 } });
+    });
+    it("accepts ed25519 and ecdsa host keys, with or without a comment", () => {
+        for (const hostKey of ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEXAMPLE", "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTY= root@server1"]) {
+            expect(parseFalcotConfig({ hosts: { server1: { ipv4: ["198.51.100.19"], ssh: { hostKey } } } }).hosts.server1.ssh.hostKey).toBe(hostKey);
+        }
     });
     it.each([
         ["an unknown key", { ...good, layuot: "port443" }, /layuot is not a known setting.*did you mean layout\?/],
@@ -68,6 +78,8 @@ describe("stack config", () => {
         ["a typo inside a host", { hosts: { server1: { ipv4: ["198.51.100.19"], ipv6s: [] } } }, /hosts.server1.ipv6s is not a known setting/],
         ["a service on an unknown host", { ...good, services: { sip: "server2" } }, /services.sip is "server2", not one of the hosts/],
         ["a user with an unknown service", { ...good, users: { roland: { services: ["irc"] } } }, /users.roland.services\[0\] is "irc"/],
+        ["an RSA host key", { hosts: { server1: { ipv4: ["198.51.100.19"], ssh: { hostKey: "ssh-rsa AAAAB3NzaC1yc2E" } } } }, /hosts.server1.ssh.hostKey is "ssh-rsa AAAAB3NzaC1yc2E".*RSA keys cannot be pinned/],
+        ["a typo in certificates", { ...good, certificates: { validityHour: 24 } }, /certificates.validityHour is not a known setting.*did you mean validityHours\?/],
         ["a Cloudflare zone without id", { ...good, dns: { backend: "cloudflare" } }, /dns.zoneId is missing.*zone id/],
     ])("rejects %s", (_what, raw, message) => {
         expect(() => parseFalcotConfig(raw)).toThrow(message);

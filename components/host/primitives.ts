@@ -139,7 +139,7 @@ export interface ServiceSpec {
 /** Keeps a systemd unit enabled and running. */
 export function keepServiceRunning(ctx: HostContext, spec: ServiceSpec): remote.Command {
     const create = pulumi.all(spec.files.map((f) => f.revision))
-        .apply((revs) => serviceScript({ unit: spec.unit, revisions: revs, onChange: spec.onChange ?? "restart", check: spec.check }));
+        .apply((revs) => serviceScript({ unit: spec.unit, paths: spec.files.map((f) => f.path), revisions: revs, onChange: spec.onChange ?? "restart", check: spec.check }));
     return remoteCommand(ctx, `service-${spec.unit.replace(/\.service$/, "")}`, { create },
         [...ctx.after, ...spec.files.map((f) => f.command), ...(spec.dependsOn ?? [])]);
 }

@@ -65,11 +65,46 @@ describe("host scripts", () => {
         }
     });
 
-    it("service script restarts only through its revisions line", () => {
-        const a = serviceScript({ unit: "coturn", revisions: ["abc"], onChange: "restart", check: "true" });
+    it("service script runs again when a revision changes, and checks the config before it restarts", () => {
+        const a = serviceScript({ unit: "coturn", paths: ["/etc/turnserver.conf"], revisions: ["abc"], onChange: "restart", check: "true" });
         expect(a).toContain("systemctl restart 'coturn'");
-        expect(a.indexOf("true")).toBeLessThan(a.indexOf("systemctl restart"));
-        expect(serviceScript({ unit: "coturn", revisions: ["abd"], onChange: "restart" })).not.toBe(a);
+        expect(a.indexOf("\ntrue\n")).toBeLessThan(a.indexOf("systemctl restart"));
+        expect(a.indexOf("running on its current files")).toBeLessThan(a.indexOf("\ntrue\n"));
+        expect(serviceScript({ unit: "coturn", paths: ["/etc/turnserver.conf"], revisions: ["abd"], onChange: "restart" })).not.toBe(a);
+    });
+
+    it("service script restarts a running unit only for a file written since its last (re)start", () => {
+        // Runs the script with a stand-in `systemctl` on PATH that records what it was asked.
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rtc-unit-"));
+        const conf = path.join(dir, "unit.conf");
+        fs.writeFileSync(conf, "x\n");
+        const bin = path.join(dir, "bin");
+        fs.mkdirSync(bin);
+        fs.writeFileSync(path.join(bin, "systemctl"), `#!/bin/sh\necho "$*" >> ${dir}/calls\ncase "$1" in show) echo "@$(cat ${dir}/started)";; esac\nexit 0\n`, { mode: 0o755 });
+        const unit = `rtc-test-${process.pid}`;
+        const script = serviceScript({ unit, paths: [conf], revisions: ["r"], onChange: "restart" });
+        const run = () => {
+            fs.rmSync(`${dir}/calls`, { force: true });
+            execFileSync("bash", ["-c", script], { env: { ...process.env, PATH: `${bin}:${process.env.PATH}` }, encoding: "utf8", stdio: "pipe" });
+            return fs.readFileSync(`${dir}/calls`, "utf8").includes(`restart ${unit}`);
+        };
+        const stamp = `/var/lib/pulumi-rtc/units/${unit}.applied`;
+        try {
+            // No stamp yet (a host set up by an earlier version): the unit's start time decides.
+            fs.writeFileSync(`${dir}/started`, String(Math.floor(Date.now() / 1000) + 5));
+            expect(run()).toBe(false);
+            fs.writeFileSync(`${dir}/started`, String(Math.floor(Date.now() / 1000) - 5));
+            expect(run()).toBe(true);
+            // Now stamped: restarted again only after the file is written anew.
+            expect(run()).toBe(false);
+            const ago = (s: number) => new Date(Date.now() - s * 1000);
+            fs.utimesSync(stamp, ago(10), ago(10));
+            fs.utimesSync(conf, ago(5), ago(5)); // written after the last restart
+            expect(run()).toBe(true);
+            expect(run()).toBe(false);
+        } finally {
+            fs.rmSync(stamp, { force: true });
+        }
     });
 
     it("syncs users: adds the declared, removes only the ones it added before", () => {

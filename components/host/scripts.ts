@@ -92,7 +92,9 @@ export function linkScript(path: string, target: string): string {
 
 export interface ServiceScriptArgs {
     readonly unit: string;
-    /** Revisions of the files the unit reads: a change restarts it. */
+    /** The files the unit reads: one written since the unit last took its files (re)starts it. */
+    readonly paths: readonly string[];
+    /** Their revisions: a changed one changes the script, so the step runs again. */
     readonly revisions: readonly string[];
     /** Restart (default) or reload when a file changed. */
     readonly onChange: "restart" | "reload";
@@ -100,20 +102,34 @@ export interface ServiceScriptArgs {
     readonly check?: string;
 }
 
-/** Keeps a unit enabled and running; (re)started only when this script's text changes, i.e. its files changed. */
+/** Where a unit's last application of its files is stamped. */
+export const UNIT_STAMP_DIR = "/var/lib/pulumi-rtc/units";
+
+/**
+ * Keeps a unit enabled and running. The step runs again whenever a revision of its files changes (or its
+ * connection does), but (re)starts the unit only when it is down or one of its files was written after the
+ * unit last took them: the stamp of our last (re)start, or the unit's own start time where there is none.
+ */
 export function serviceScript(a: ServiceScriptArgs): string {
     const unit = shellQuote(a.unit);
     const action = a.onChange === "reload" ? "reload-or-restart" : "restart";
     return [
         strict,
         `# revisions of ${a.unit}'s files: ${a.revisions.map((r) => r.slice(0, 16)).join(" ") || "none"}`,
-        ...(a.check ? [a.check] : []),
+        `stamp=${shellQuote(`${UNIT_STAMP_DIR}/${a.unit}.applied`)}`,
         `systemctl daemon-reload`,
         `systemctl enable --quiet ${unit}`,
+        `if [ -e "$stamp" ]; then since="-newer $stamp"`,
+        `else started=$(systemctl show -p ActiveEnterTimestamp --value --timestamp=unix ${unit} 2>/dev/null | tr -d @); since="-newermt @\${started:-0}"; fi`,
+        `newer=$(find ${a.paths.map(shellQuote).join(" ") || "/dev/null"} -maxdepth 0 $since -print 2>/dev/null || echo "a file is missing")`,
+        `if systemctl is-active --quiet ${unit} && [ -z "$newer" ]; then echo "${a.unit}: running on its current files" >&2; exit 0; fi`,
+        ...(a.check ? [a.check] : []),
         `systemctl ${action} ${unit}`,
         `for i in 1 2 3 4 5 6 7 8 9 10; do systemctl is-active --quiet ${unit} && break; sleep 1; done`,
         `sleep 1`,
         `if ! systemctl is-active --quiet ${unit}; then journalctl -u ${unit} -n 40 --no-pager >&2 || true; echo "pulumi-rtc: ${a.unit} did not stay up" >&2; exit 1; fi`,
+        `mkdir -p "$(dirname "$stamp")" && touch "$stamp"`,
+        `echo "${a.unit}: ${a.onChange === "reload" ? "reloaded" : "restarted"} on its new files" >&2`,
     ].join("\n");
 }
 

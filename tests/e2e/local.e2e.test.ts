@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from "child_process";
+import { X509Certificate, createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -54,14 +55,37 @@ function zoneRecords(zone: string, origin: string): [string, string, string][] {
         });
 }
 
+/** The first certificate a TLS server presents, as PEM. */
+function servedCertificate(connect: string, extra: string[] = []): string {
+    const r = run("openssl", ["s_client", "-connect", connect, ...extra], { input: "", allowFail: true, timeout: 30000 });
+    const pem = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(r.output);
+    if (!pem) throw new Error(`no certificate from ${connect}:\n${r.output.slice(-2000)}`);
+    return pem[0];
+}
+
+const fingerprint = (pem: string) => new X509Certificate(pem).fingerprint256;
+
+/** Every way a value might stand in the state: itself, and hex, base64 and 16-digit digests of it. */
+function tracesOf(secret: string): string[] {
+    const traces = [secret];
+    for (const text of [secret, `${secret}\n`]) {
+        for (const algorithm of ["md5", "sha1", "sha256", "sha512"]) {
+            const digest = createHash(algorithm).update(text).digest();
+            traces.push(digest.toString("hex"), digest.toString("hex").slice(0, 16), digest.toString("base64"));
+        }
+    }
+    return traces;
+}
+
 let caFile = "";
 const layouts = ["standard", "port443"];
 
 describe.each(layouts)("local environment, %s layout", (layout) => {
     let o: Outputs;
+    const printed: string[] = []; // what `pulumi up` printed in this layout
 
     beforeAll(() => {
-        localEnv("up", "--layout", layout);
+        printed.push(localEnv("up", "--layout", layout).output);
         o = outputs();
         caFile = path.join(os.tmpdir(), `rtc-ca-${process.pid}.pem`);
         fs.writeFileSync(caFile, o.caCertPem);
@@ -211,17 +235,36 @@ describe.each(layouts)("local environment, %s layout", (layout) => {
     });
 
     describe("engine", () => {
-        it("keeps passwords and private keys out of the state in plaintext", () => {
+        /** Secrets the stack gave the host, and those the host made itself (database passwords, the revision key). */
+        const allSecrets = () => {
+            const made = onHost(o, "cd /etc/pulumi-rtc && for f in secrets/* revision-key; do printf '%s ' \"$f\"; base64 -w0 \"$f\"; echo; done")
+                .trim().split("\n").map((l) => l.split(" ")).map(([file, b64]) => ({ file, value: Buffer.from(b64, "base64").toString() }));
+            expect(made.map((m) => m.file)).toEqual(expect.arrayContaining(["secrets/sip-dbrw", "secrets/sip-dbro", "revision-key"]));
+            const realms = [o.endpoints.turn.realm, o.endpoints.sip.domain];
+            const ha1 = Object.entries(o.passwords).flatMap(([user, pw]) => realms.flatMap((realm) =>
+                [`${user}:${realm}:${pw}`, `${user}@${o.endpoints.sip.domain}:${realm}:${pw}`].map((t) => createHash("md5").update(t).digest("hex"))));
+            return [...Object.values(o.passwords), ...made.map((m) => m.value)].flatMap(tracesOf).concat(ha1);
+        };
+
+        it("keeps passwords, secrets made on the host, and digests of them out of the state", () => {
             const exported = localEnv("pulumi", "stack", "export").stdout;
             const stateDir = JSON.parse(run("bash", ["scripts/offline-env.sh", "--json"]).stdout.trim().split("\n").pop()!).PULUMI_RTC_STATE_DIR as string;
             const raw = run("sh", ["-c", `cat $(find "$0" -type f)`, stateDir]).stdout;
             const keyBody = Object.values(o.localSsh)[0].privateKey.split("\n").slice(1, 3).join("\n");
             expect(keyBody.length).toBeGreaterThan(40);
-            for (const secret of [...Object.values(o.passwords), keyBody]) {
-                expect(exported.includes(secret)).toBe(false);
-                expect(raw.includes(secret)).toBe(false);
-            }
+            const secrets = [...allSecrets(), keyBody];
+            expect(secrets.length).toBeGreaterThan(100);
+            // Encrypted values are base64 that a short digest could match by chance: search the rest.
+            const plain = [exported, raw].map((t) => t.replace(/"ciphertext":\s*"[^"]*"/g, "").replace(/"(salt|encryptedkey)":\s*"[^"]*"/g, ""));
+            const leaked = secrets.filter((secret) => plain.some((t) => t.includes(secret)));
+            expect(leaked).toEqual([]);
             expect(exported).toContain("ciphertext");
+        });
+
+        it("prints no secret while it brings the stack up", () => {
+            const secrets = allSecrets();
+            expect(printed.join("\n").length).toBeGreaterThan(1000);
+            expect(secrets.filter((secret) => printed.some((p) => p.includes(secret)))).toEqual([]);
         });
 
         it("a second up changes nothing", () => {
@@ -237,8 +280,59 @@ describe.each(layouts)("local environment, %s layout", (layout) => {
             const changed = preview.steps.filter((s) => s.op !== "same").map((s) => s.urn);
             expect(changed.length).toBeGreaterThan(0);
             for (const urn of changed) expect(urn).toMatch(/rtc:index:TurnServer|pulumi:pulumi:Stack/);
-            localEnv("pulumi", "up", "--yes", "--skip-preview");
+            printed.push(localEnv("pulumi", "up", "--yes", "--skip-preview").output);
             expect(since()).toBe(before);
+            o = outputs();
+            expect(printed.filter((p) => p.includes(o.passwords.admin))).toEqual([]);
+        });
+
+        it("renews each certificate past its renewal point: every daemon serves its new one, and nothing else restarts", () => {
+            const certType = "tls:index/locallySignedCert:LocallySignedCert";
+            type State = { deployment: { resources: { urn: string; type: string; outputs: Record<string, unknown> }[] } };
+            const exportState = () => JSON.parse(localEnv("pulumi", "stack", "export").stdout) as State;
+            const certsIn = (state: State) => Object.fromEntries(state.deployment.resources.filter((r) => r.type === certType)
+                .map((r) => [r.urn.split("::").pop()!, r.outputs.certPem as string]));
+            const sip = zoneRecords(o.zone, "falcot.com").find(([n, t]) => n === `${o.endpoints.sip.hostname}.` && t === "A")![2];
+            const xmpp = zoneRecords(o.zone, "falcot.com").find(([n, t]) => n === `${o.endpoints.xmpp.hostname}.` && t === "A")![2];
+            const endpoints: [string, string, string[]][] = [
+                ["falcot-turn", `${o.endpoints.turn.addresses[0]}:${layout === "port443" ? 443 : 5349}`, []],
+                ["falcot-sip", `${sip}:5061`, []],
+                ["falcot-xmpp", `${xmpp}:5222`, ["-starttls", "xmpp", "-xmpphost", "falcot.com"]],
+                ...(layout === "port443" ? [["falcot-sip", `${sip}:443`, []], ["falcot-xmpp", `${xmpp}:443`, []]] as [string, string, string[]][] : []),
+            ];
+            const served = () => endpoints.map(([cert, connect, extra]) => ({ cert, connect, fingerprint: fingerprint(servedCertificate(connect, extra)) }));
+            const expected = (certs: Record<string, string>) => endpoints.map(([cert, connect]) => ({ cert, connect, fingerprint: fingerprint(certs[cert]) }));
+            const units = ["coturn", "kamailio", "prosody", "mariadb", "named"];
+            const started = () => Object.fromEntries(onHost(o, `systemctl show -p ActiveEnterTimestampMonotonic --value ${units.join(" ")}`)
+                .trim().split("\n").map((t, i) => [units[i], t]));
+
+            // Time passes: the provider compares each certificate's end of validity with its clock, and
+            // this Go provider's clock cannot be moved, so the ends move into the past instead.
+            const state = exportState();
+            const before = certsIn(state);
+            expect(Object.keys(before).sort()).toEqual(["falcot-sip", "falcot-turn", "falcot-xmpp"]);
+            expect(served()).toEqual(expected(before));
+            for (const r of state.deployment.resources) if (r.type === certType) r.outputs.validityEndTime = "2025-01-01T00:00:00Z";
+            const file = path.join(os.tmpdir(), `rtc-state-${process.pid}.json`);
+            fs.writeFileSync(file, JSON.stringify(state));
+            localEnv("pulumi", "stack", "import", "--file", file);
+            fs.rmSync(file);
+            const startedBefore = started();
+
+            const preview = JSON.parse(localEnv("pulumi", "preview", "--json").stdout) as { steps: { op: string; urn: string }[] };
+            const replaced = preview.steps.filter((st) => st.op === "replace").map((st) => st.urn.split("::").pop()).sort();
+            expect(replaced).toEqual(["falcot-sip", "falcot-turn", "falcot-xmpp"]);
+            printed.push(localEnv("pulumi", "up", "--yes", "--skip-preview").output);
+
+            const after = certsIn(exportState());
+            for (const name of Object.keys(before)) expect({ name, renewed: after[name] !== before[name] }).toEqual({ name, renewed: true });
+            expect(served()).toEqual(expected(after));
+            const startedAfter = started();
+            for (const unit of units) {
+                const restarted = startedAfter[unit] !== startedBefore[unit];
+                expect({ unit, restarted }).toEqual({ unit, restarted: ["coturn", "kamailio", "prosody"].includes(unit) });
+            }
+            expect(localEnv("pulumi", "preview", "--expect-no-changes").code).toBe(0);
         });
     });
 });

@@ -48,9 +48,9 @@ function sh(cmd: string, args: string[], opts: { input?: string; allowFail?: boo
     return r;
 }
 
-function pulumi(args: string[], opts: { input?: string; allowFail?: boolean } = {}) {
+function pulumi(args: string[], opts: { input?: string; allowFail?: boolean; cwd?: string } = {}) {
     const r = spawnSync("pulumi", [...args, "--non-interactive"], {
-        cwd: progDir,
+        cwd: opts.cwd ?? progDir,
         env,
         encoding: "utf8",
         input: opts.input,
@@ -361,6 +361,23 @@ test("the remote command refuses a server whose host key is not the pinned one",
     }
     pulumi(["config", "set", "sshHostKey", hostKey]);
     pulumi(["preview", "--expect-no-changes"]);
+}, STEP_TIMEOUT);
+
+test("a stack with no config at all runs, and its program reads an empty config", () => {
+    const bare = path.join(tmp, "bare");
+    fs.mkdirSync(bare);
+    fs.writeFileSync(path.join(bare, "Pulumi.yaml"), "name: rtc-engine-bare\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n");
+    fs.copyFileSync(path.join(progDir, "package.json"), path.join(bare, "package.json"));
+    fs.writeFileSync(path.join(bare, "index.ts"), [
+        `import * as pulumi from "@pulumi/pulumi";`,
+        `export const greeting = new pulumi.Config().get("greeting") ?? "no config";`,
+        "",
+    ].join("\n"));
+    fs.symlinkSync(path.join(repoRoot, "node_modules"), path.join(bare, "node_modules"));
+    pulumi(["stack", "init", "bare"], { cwd: bare });
+    pulumi(["up", "--yes", "--skip-preview"], { cwd: bare });
+    expect(pulumi(["stack", "output", "greeting"], { cwd: bare }).stdout.trim()).toBe("no config");
+    pulumi(["stack", "rm", "--yes", "--force"], { cwd: bare });
 }, STEP_TIMEOUT);
 
 test("destroy runs the delete commands and leaves no resources", () => {

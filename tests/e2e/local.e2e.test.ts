@@ -3,6 +3,7 @@ import { X509Certificate, createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { SIP_DBRO_SECRET, SIP_DBRW_SECRET } from "../../components/sip/render";
 
 // End to end: the `local` stack brought up by the real Pulumi engine (npm run up:local), then
 // exercised by real clients from this machine: dig, turnutils, sipsak and an XMPP client library.
@@ -239,7 +240,7 @@ describe.each(layouts)("local environment, %s layout", (layout) => {
         const allSecrets = () => {
             const made = onHost(o, "cd /etc/pulumi-rtc && for f in secrets/* revision-key; do printf '%s ' \"$f\"; base64 -w0 \"$f\"; echo; done")
                 .trim().split("\n").map((l) => l.split(" ")).map(([file, b64]) => ({ file, value: Buffer.from(b64, "base64").toString() }));
-            expect(made.map((m) => m.file)).toEqual(expect.arrayContaining(["secrets/sip-dbrw", "secrets/sip-dbro", "revision-key"]));
+            expect(made.map((m) => m.file)).toEqual(expect.arrayContaining([`secrets/${SIP_DBRW_SECRET}`, `secrets/${SIP_DBRO_SECRET}`, "revision-key"]));
             const realms = [o.endpoints.turn.realm, o.endpoints.sip.domain];
             const ha1 = Object.entries(o.passwords).flatMap(([user, pw]) => realms.flatMap((realm) =>
                 [`${user}:${realm}:${pw}`, `${user}@${o.endpoints.sip.domain}:${realm}:${pw}`].map((t) => createHash("md5").update(t).digest("hex"))));
@@ -304,7 +305,7 @@ describe.each(layouts)("local environment, %s layout", (layout) => {
             const expected = (certs: Record<string, string>) => endpoints.map(([cert, connect]) => ({ cert, connect, fingerprint: fingerprint(certs[cert]) }));
             const units = ["coturn", "kamailio", "prosody", "mariadb", "named"];
             const started = () => Object.fromEntries(onHost(o, `systemctl show -p ActiveEnterTimestampMonotonic --value ${units.join(" ")}`)
-                .trim().split("\n").map((t, i) => [units[i], t]));
+                .split("\n").filter(Boolean).map((t, i) => [units[i], t]));
 
             // Time passes: the provider compares each certificate's end of validity with its clock, and
             // this Go provider's clock cannot be moved, so the ends move into the past instead.

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { Checker } from "./validation";
+import { Checker, RtcConfigError } from "./validation";
 
 /** Checks a password: at construction when it is a plain string, when it resolves when it is an Output. */
 export function checkPassword(c: Checker, field: string, password: pulumi.Input<string> | undefined, minLength: number): pulumi.Output<string> {
@@ -14,7 +14,7 @@ export function checkPassword(c: Checker, field: string, password: pulumi.Input<
     }
     return pulumi.secret(pulumi.output(password).apply((p) => {
         const problem = passwordProblem(p, minLength);
-        if (problem) throw new Error(`${c.component}: ${field} ${problem}. Fix: ${fix}`);
+        if (problem) throw new RtcConfigError(c.component, field, problem, fix);
         return p;
     }));
 }

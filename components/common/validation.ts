@@ -1,7 +1,11 @@
+import * as pulumi from "@pulumi/pulumi";
 import * as net from "net";
 
-/** A bad argument or config value, named by component, field and fix. Thrown before anything is applied. */
-export class RtcConfigError extends Error {
+/**
+ * A bad argument or config value, named by component, field and fix. Thrown before anything is applied. A
+ * RunError, so the engine prints its message alone, without a stack trace.
+ */
+export class RtcConfigError extends pulumi.RunError {
     constructor(
         readonly component: string,
         readonly field: string,

@@ -6,6 +6,7 @@ import { HostContext, keepServiceRunning, writeFile } from "../host/primitives";
 import { RtcHost } from "../host/rtcHost";
 import { DnsRecord, recordKey, uniqueRecords } from "./records";
 import { NameServer, renderZone, zoneRecords } from "./zone";
+import { refuseControlCharacters } from "../common/plainText";
 
 /** Where the records are published. */
 export type DnsBackend =
@@ -96,6 +97,7 @@ export class RtcDnsZone extends pulumi.ComponentResource {
 }
 
 export function renderNamedConfLocal(domain: string, zonePath: string): string {
+    refuseControlCharacters("renderNamedConfLocal", { domain, zonePath });
     return [
         "// Managed by pulumi-rtc (Pulumi). Do not edit by hand:",
         "// changes are overwritten by the next `pulumi up`.",

@@ -1,5 +1,6 @@
 import { managedHeader } from "../common/managed";
 import { DnsRecord, recordKey, uniqueRecords } from "./records";
+import { refuseControlCharacters } from "../common/plainText";
 
 // The zone as BIND text, in the seed's db.falcot.com form, corrected. Pure and deterministic.
 
@@ -76,6 +77,7 @@ const sections: [string, (r: DnsRecord) => boolean][] = [
 ];
 
 export function renderZone(s: ZoneSettings): string {
+    refuseControlCharacters("renderZone", s);
     const records = zoneRecords(s);
     const serial = s.serial ?? zoneSerial(records);
     const width = Math.max(20, ...records.map((r) => relativeName(r.name, s.domain).length + 1));

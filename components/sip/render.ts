@@ -1,6 +1,7 @@
 import { managedHeader, secretPlaceholder } from "../common/managed";
 import { DnsRecord, addressRecords, naptrToSrv, srv } from "../dns/records";
 import { sipDefaults } from "./settings";
+import { refuseControlCharacters } from "../common/plainText";
 
 // Kamailio's local defines, its wrapper config, tls.cfg and kamctlrc; the SIP records. Pure.
 
@@ -30,6 +31,7 @@ function socket(address: string, port: number): string {
 
 /** Imported by Debian's packaged kamailio.cfg before its #!ifdef blocks, so the packaged file stays untouched. */
 export function renderKamailioLocal(c: SipConfig): string {
+    refuseControlCharacters("renderKamailioLocal", c);
     return [
         managedHeader("#"),
         ...sipDefaults.defines.map((d) => `#!define ${d}`),
@@ -70,6 +72,7 @@ export function renderKamailioDefaults(): string {
 }
 
 export function renderTlsCfg(c: SipConfig): string {
+    refuseControlCharacters("renderTlsCfg", c);
     return [
         managedHeader("#"),
         "[server:default]",
@@ -84,6 +87,7 @@ export function renderTlsCfg(c: SipConfig): string {
 
 /** kamctl/kamdbctl settings: non-interactive, MySQL, generated passwords, no plain-text passwords. */
 export function renderKamctlrc(c: SipConfig): string {
+    refuseControlCharacters("renderKamctlrc", c);
     return [
         managedHeader("#"),
         `SIP_DOMAIN=${c.sipDomain}`,

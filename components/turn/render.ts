@@ -1,5 +1,6 @@
 import { managedHeader, secretPlaceholder } from "../common/managed";
 import { DnsRecord, addressRecords, naptrToSrv, srv } from "../dns/records";
+import { refuseControlCharacters } from "../common/plainText";
 
 // turnserver.conf and coturn's DNS records. Pure.
 
@@ -22,6 +23,7 @@ export const TURN_AUTH_SECRET = "coturn-static-auth-secret";
 const userDbKey = { mysql: "mysql-userdb", postgresql: "psql-userdb", redis: "redis-userdb" } as const;
 
 export function renderTurnserverConf(c: TurnConfig): string {
+    refuseControlCharacters("renderTurnserverConf", c);
     const lines: string[] = [
         managedHeader("#"),
         "# Listening and relay addresses",

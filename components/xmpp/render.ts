@@ -1,6 +1,7 @@
 import { managedHeader } from "../common/managed";
 import { DnsRecord, addressRecords, srv } from "../dns/records";
 import { xmppDefaults } from "./settings";
+import { refuseControlCharacters } from "../common/plainText";
 
 // prosody.cfg.lua, one VirtualHost file per domain, and the XMPP records. Pure.
 
@@ -22,6 +23,7 @@ function luaList(items: readonly (string | number)[]): string {
 }
 
 export function renderProsodyCfg(c: ProsodyConfig): string {
+    refuseControlCharacters("renderProsodyCfg", c);
     const lines = [
         managedHeader("--"),
         `admins = ${luaList(c.admins)}`,
@@ -78,6 +80,7 @@ export interface VirtualHostConfig {
 
 /** The seed's falcot.com.cfg.lua: the VirtualHost with its certificate, and its multi-user chat. */
 export function renderVirtualHost(v: VirtualHostConfig): string {
+    refuseControlCharacters("renderVirtualHost", v);
     const ssl = [
         "    ssl = {",
         `        key = ${luaString(v.keyFile)};`,

@@ -312,7 +312,8 @@ test("secrets stay out of the state and of what the engine prints, the command's
     expect(keyPem).toMatch(/PRIVATE KEY-----/);
     const keyBody = keyPem.split("\n")[1]; // a line of the key's base64
     const sshKeyBody = sshPrivateKey.split("\n")[1];
-    const secrets = [token, keyBody, sshKeyBody];
+    const digests = ["md5", "sha1", "sha256"].flatMap((a) => [createHash(a).update(token).digest("hex"), createHash(a).update(token).digest("base64")]);
+    const secrets = [token, ...digests, keyBody, sshKeyBody];
 
     const exported = pulumi(["stack", "export"]).stdout;
     expect(exported).toContain("4dabf18193072939515e22adb298388d"); // the secret signature: secrets are there, encrypted

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { parseFalcotConfig, secretKeys } from "./stacks/config";
+import { checkFalcotSecrets, parseFalcotConfig, secretKeys } from "./stacks/config";
 import { falcotStack } from "./stacks/falcot";
 
 // The Pulumi program: Falcot's environment from stack config.
@@ -7,14 +7,19 @@ import { falcotStack } from "./stacks/falcot";
 const project = pulumi.getProject();
 const cfg = new pulumi.Config(project);
 const raw: Record<string, unknown> = {};
+const secretValues: Record<string, unknown> = {};
+const parse = (value: string) => { try { return JSON.parse(value) as unknown; } catch { return value; } };
 for (const [key, value] of Object.entries(pulumi.runtime.allConfig())) {
     const [ns, name] = key.split(":");
     if (ns !== project) continue;
-    // Secret keys are only named here (for the unknown-key check); their values are read with getSecret.
-    if ((secretKeys as readonly string[]).includes(name)) raw[name] = true;
-    else try { raw[name] = JSON.parse(value); } catch { raw[name] = value; }
+    if ((secretKeys as readonly string[]).includes(name)) {
+        // Named in the plain config (for the unknown-key check); checked here, then read with getSecret.
+        raw[name] = true;
+        secretValues[name] = name === "passwords" ? parse(value) : value;
+    } else raw[name] = parse(value);
 }
 const config = parseFalcotConfig(raw);
+checkFalcotSecrets(config, secretValues);
 
 const stack = falcotStack(config, {
     sshPrivateKey: cfg.getSecret("sshPrivateKey"),

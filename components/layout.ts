@@ -1,7 +1,7 @@
 // Where each service listens on a host, per layout. Pure.
 
 export type Layout = "standard" | "port443";
-export const layouts: readonly Layout[] = ["standard", "port443"];
+export const layouts = ["standard", "port443"] as const satisfies readonly Layout[];
 export type ServiceKind = "turn" | "sip" | "xmpp";
 const order: readonly ServiceKind[] = ["turn", "sip", "xmpp"];
 

@@ -1,137 +1,227 @@
-import * as net from "net";
-import { Checker, isDomainName, show } from "../components/common/validation";
+import { z } from "zod";
 import { certificateDefaults } from "../components/certs/rtcCertificates";
-import { hostKeyFix, pinnableHostKey } from "../components/host/rtcHost";
-import { Layout, layouts } from "../components/layout";
+import * as grammar from "../components/common/grammar";
+import { RtcConfigError, nearest } from "../components/common/validation";
+import { layouts } from "../components/layout";
 
-// The Falcot stack's configuration: one place lists every key, its default and its check.
+// The Falcot stack's configuration, described once: this schema gives the types, the defaults, the checks
+// (unknown keys refused at every depth) and the messages, which name the full key path, the bad value
+// (never a secret's) and the fix.
+
+const COMPONENT = "Falcot stack config";
+const SEP = "\u001f"; // between a problem and its fix inside a zod message
+
+/** A zod string (or number...) checked by a rule of the grammar. */
+function ruled<T extends z.ZodType>(base: T, rule: grammar.Rule): T {
+    return base.superRefine((v, ctx) => {
+        const flaw = rule(v);
+        if (flaw) ctx.addIssue({ code: "custom", message: `${flaw.problem}${SEP}${flaw.fix}` });
+    }) as unknown as T;
+}
+
+/** The message for a value of the wrong type. */
+const typeError = (what: string, fix: string, expectedType: string) =>
+    (iss: { input?: unknown }) => `${grammar.describe(iss.input, expectedType)}, not ${what}${SEP}${fix}`;
+
+const text = (rule: grammar.Rule, what: string) => ruled(z.string({
+    error: (iss) => {
+        const flaw = rule(iss.input) ?? { problem: `${grammar.describe(iss.input, "string")}, not ${what}`, fix: `write ${what}` };
+        return `${flaw.problem}${SEP}${flaw.fix}`;
+    },
+}), rule);
+const list = <T extends z.ZodType>(item: T, what: string, example: string) =>
+    z.array(item, { error: typeError(`a list of ${what}`, `write a list, such as ${example}`, "list") });
+const bool = (fix = "write true or false, without quotes") => z.boolean({ error: typeError("true or false", fix, "boolean") });
+const wholeNumber = (min: number, what: string) => z.number({ error: typeError(what, `write a whole number of at least ${min}`, "number") })
+    .int({ error: (iss) => `is ${grammar.show(iss.input)}, not a whole number${SEP}write a whole number of at least ${min}` })
+    .min(min, { error: (iss) => `is ${grammar.show(iss.input)}, less than ${min}${SEP}write a whole number of at least ${min}` });
+const oneOf = <T extends readonly [string, ...string[]]>(values: T) =>
+    z.enum(values, { error: (iss) => `${grammar.describe(iss.input, "string")}, not one of ${values.join(", ")}${SEP}use one of: ${values.join(", ")}` });
+/** An object that refuses keys it does not know, naming the nearest known one. */
+const strict = <S extends z.core.$ZodLooseShape>(shape: S, what: string) => z.strictObject(shape, {
+    error: (iss) => iss.code === "unrecognized_keys"
+        ? `unknown${SEP}${Object.keys(shape).join(",")}`
+        : `${grammar.describe(iss.input, "object")}, not ${what}${SEP}write ${what} with the keys ${Object.keys(shape).join(", ")}`,
+});
+const map = <V extends z.ZodType>(keyRule: grammar.Rule, keyWhat: string, value: V, what: string) =>
+    z.record(text(keyRule, keyWhat), value, { error: typeError(what, `write ${what}, keyed by ${keyWhat}`, "object") });
+
+const ipv4 = text(grammar.address(4), "an IPv4 address");
+const ipv6 = text(grammar.address(6), "an IPv6 address");
+const addressPair = (a: typeof ipv4) => z.union([a, strict({ public: a, private: a.optional() }, "an address with its private side")], {
+    error: (iss) => `${grammar.describe(iss.input, "string")}, not an address${SEP}write an address, or { public: ADDRESS, private: ADDRESS } behind 1:1 NAT`,
+});
+const hostAddresses = (a: typeof ipv4, example: string) => list(addressPair(a), "addresses", `[${example}]`);
 
 export const serviceNames = ["turn", "turnAdmin", "sip", "xmpp"] as const;
 export type UserService = typeof serviceNames[number];
 
-export interface HostConfig {
-    /** `existing`: a reachable Debian server; `local`: a Debian container on this machine. (Cloud VMs come later.) */
-    readonly provider: "existing" | "local";
-    /** Default `<name>.<domain>`. */
-    readonly fqdn: string;
-    readonly ssh: { readonly address: string; readonly port: number; readonly user: string; readonly hostKey?: string };
-    readonly ipv4: readonly (string | { public: string; private?: string })[];
-    readonly ipv6: readonly (string | { public: string; private?: string })[];
-}
+const nameServer = strict({
+    name: text(grammar.domainName, "a DNS name"),
+    ipv4: list(ipv4, "IPv4 addresses", "[198.51.100.19]").optional(),
+    ipv6: list(ipv6, "IPv6 addresses", "[2001:db8::53]").optional(),
+}, "a name server");
 
-export interface UserConfig {
-    readonly services: readonly UserService[];
-    /** Administers the XMPP server. */
-    readonly xmppAdmin: boolean;
-}
+const host = strict({
+    provider: oneOf(["existing", "local"]).default("existing"),
+    fqdn: text(grammar.domainName, "a DNS name").optional(),
+    ssh: strict({
+        address: text(grammar.endpoint, "an address or DNS name").optional(),
+        port: ruled(z.number({ error: typeError("a TCP port", "use a whole number from 1 to 65535", "number") }), grammar.port).default(22),
+        user: text(grammar.userName, "a user name").default("root"),
+        hostKey: text(grammar.hostKey, "a host key").optional(),
+    }, "SSH settings").default({ port: 22, user: "root" }),
+    ipv4: hostAddresses(ipv4, "198.51.100.19").min(1, { error: `is empty${SEP}list the host's public IPv4 addresses` }),
+    ipv6: hostAddresses(ipv6, "2001:db8:1000:2000::19").default([]),
+}, "a host");
 
-export interface FalcotConfig {
-    readonly domain: string;
-    readonly layout: Layout;
+const user = strict({
+    services: list(oneOf(serviceNames), "services", "[turn, sip]").min(1, { error: `is empty${SEP}list what the user may use: ${serviceNames.join(", ")}` }),
+    xmppAdmin: bool().default(false),
+}, "a user");
+
+/** Secret keys: only named in the plain config; their values are checked by `secretSchema`. */
+export const secretKeys = ["sshPrivateKey", "passwords", "turnStaticAuthSecret"] as const;
+
+const plainSchema = strict({
+    domain: text(grammar.domainName, "a DNS name").default("falcot.com"),
+    layout: oneOf(layouts).default("standard"),
+    hosts: map(grammar.hostLabel, "host name", host, "the hosts"),
+    services: strict({
+        turn: text(grammar.hostLabel, "a host name").optional(),
+        sip: text(grammar.hostLabel, "a host name").optional(),
+        xmpp: text(grammar.hostLabel, "a host name").optional(),
+        dns: text(grammar.hostLabel, "a host name").optional(),
+    }, "the services' hosts").default({}),
+    dns: strict({
+        backend: oneOf(["cloudflare", "zonefile", "bind"]).default("zonefile"),
+        zoneId: text(grammar.cloudflareZoneId, "a Cloudflare zone id").optional(),
+        nameServers: list(nameServer, "name servers", "[{ name: ns1.falcot.com, ipv4: [198.51.100.19] }]").optional(),
+    }, "the DNS settings").default({ backend: "zonefile" }),
+    users: map(grammar.userName, "user name", user, "the users").default({}),
+    generatePasswords: bool().default(false),
+    certificates: strict({
+        validityHours: wholeNumber(1, "a number of hours").default(certificateDefaults.validityHours),
+        earlyRenewalHours: wholeNumber(0, "a number of hours").default(certificateDefaults.earlyRenewalHours),
+    }, "the certificate settings").default({ ...certificateDefaults }),
+    ...Object.fromEntries(secretKeys.map((k) => [k, z.unknown().optional()])) as Record<typeof secretKeys[number], z.ZodOptional<z.ZodUnknown>>,
+}, "the stack config").superRefine((c, ctx) => {
+    const fail = (path: (string | number)[], problem: string, fix: string) => ctx.addIssue({ code: "custom", path, message: `${problem}${SEP}${fix}` });
+    const hostNames = Object.keys(c.hosts);
+    if (hostNames.length === 0) fail(["hosts"], "is empty", "describe at least one host, e.g. hosts.server1.ipv4");
+    for (const [svc, name] of Object.entries(c.services)) {
+        if (name !== undefined && !hostNames.includes(name)) fail(["services", svc], `is ${grammar.show(name)}, not one of the hosts`, `use one of: ${hostNames.join(", ")}`);
+    }
+    for (const [name, h] of Object.entries(c.hosts)) {
+        if (h.provider === "local" && (h.ssh.address !== undefined || h.ssh.hostKey !== undefined)) {
+            fail(["hosts", name, "ssh"], "is set for a local host", "remove it: a local host makes its own keys");
+        }
+        for (const family of ["ipv4", "ipv6"] as const) {
+            const seen = new Set<string>();
+            h[family].forEach((a, i) => {
+                const pub = typeof a === "string" ? a : a.public;
+                if (seen.has(pub)) fail(["hosts", name, family, i], `repeats ${pub}`, "list each address once");
+                seen.add(pub);
+            });
+        }
+    }
+    if (c.dns.backend === "cloudflare" && c.dns.zoneId === undefined) fail(["dns", "zoneId"], "is missing", "give the zone id from Cloudflare's dashboard (32 hex digits)");
+    if (c.dns.backend !== "cloudflare" && c.dns.zoneId !== undefined) fail(["dns", "zoneId"], `is set for the ${c.dns.backend} backend`, "remove it, or use backend: cloudflare");
+    if (c.dns.backend === "bind" && c.services.dns === undefined) fail(["services", "dns"], "is missing", "name the host that runs BIND, e.g. services.dns: server1");
+    for (const [name, u] of Object.entries(c.users)) {
+        if (u.xmppAdmin && !u.services.includes("xmpp")) fail(["users", name, "xmppAdmin"], "is true for a user without the xmpp service", "add xmpp to the user's services");
+        u.services.forEach((s, i) => { if (u.services.indexOf(s) !== i) fail(["users", name, "services", i], `repeats ${s}`, "list each service once"); });
+    }
+    if (c.certificates.earlyRenewalHours >= c.certificates.validityHours) {
+        fail(["certificates", "earlyRenewalHours"], `is ${c.certificates.earlyRenewalHours}, not fewer than validityHours (${c.certificates.validityHours})`, "renew some hours before the end of validity, e.g. 720 of 8760");
+    }
+});
+
+/** The secrets, checked where their values arrive, before anything is applied. Messages never show a value. */
+const secretText = (problem: (v: string) => string | undefined, fix: string) => z.string({ error: () => `is not a string${SEP}${fix}` })
+    .superRefine((v, ctx) => {
+        const p = problem(v);
+        if (p) ctx.addIssue({ code: "custom", message: `${p}${SEP}${fix}` });
+    });
+// eslint-disable-next-line no-control-regex -- control characters are what this refuses
+const controlCharacter = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+const password = secretText((v) => v.length < 12 ? `is too short (${v.length} characters)` : controlCharacter.test(v) ? "holds a control character" : undefined,
+    "set a password of at least 12 characters without control characters: pulumi config set --secret --path 'passwords.USER' < FILE");
+
+const secretSchema = z.object({
+    passwords: z.record(z.string(), password, { error: () => `is not a map of user to password${SEP}set each with pulumi config set --secret --path 'passwords.USER'` }).optional(),
+    turnStaticAuthSecret: secretText((v) => /^[A-Za-z0-9+/=._~-]{24,}$/.test(v) ? undefined : v.length < 24 ? `is too short (${v.length} characters)` : "holds characters other than letters, digits and + / = . _ ~ -",
+        "make one with `openssl rand -base64 32 | pulumi config set --secret turnStaticAuthSecret`").optional(),
+    sshPrivateKey: secretText((v) => /^-----BEGIN (OPENSSH|EC|RSA) PRIVATE KEY-----\r?\n[A-Za-z0-9+/=\r\n]+-----END \1 PRIVATE KEY-----\s*$/.test(v) ? undefined : "is not an unencrypted private key in PEM or OpenSSH form",
+        "set it from the key file: pulumi config set --secret sshPrivateKey < ~/.ssh/id_ed25519").optional(),
+});
+
+export type FalcotConfigInput = z.input<typeof plainSchema>;
+type Parsed = z.output<typeof plainSchema>;
+export type HostConfig = Parsed["hosts"][string] & { readonly fqdn: string; readonly ssh: { readonly address: string } };
+export interface FalcotConfig extends Omit<Parsed, "hosts" | "services" | typeof secretKeys[number]> {
     readonly hosts: Readonly<Record<string, HostConfig>>;
     readonly services: { readonly turn: string; readonly sip: string; readonly xmpp: string; readonly dns?: string };
-    readonly dns:
-        | { readonly backend: "cloudflare"; readonly zoneId: string; readonly nameServers?: { name: string; ipv4?: string[]; ipv6?: string[] }[] }
-        | { readonly backend: "zonefile" | "bind"; readonly nameServers?: { name: string; ipv4?: string[]; ipv6?: string[] }[] };
-    readonly users: Readonly<Record<string, UserConfig>>;
-    /** Make each user's password here (kept in state, as secrets) instead of reading `passwords`. */
-    readonly generatePasswords: boolean;
-    /** Validity of the services' certificates, and how long before their end they are renewed by `pulumi up`. */
-    readonly certificates: { readonly validityHours: number; readonly earlyRenewalHours: number };
-}
-
-/** Secret keys: their values are read with getSecret, never logged. */
-export const secretKeys = ["sshPrivateKey", "passwords", "turnStaticAuthSecret"] as const;
-export const plainKeys = ["domain", "layout", "hosts", "services", "dns", "users", "generatePasswords", "certificates"] as const;
-
-type Raw = Record<string, unknown>;
-
-function obj(v: unknown): Raw | undefined {
-    return v && typeof v === "object" && !Array.isArray(v) ? (v as Raw) : undefined;
 }
 
 /** Reads and checks the plain part of the configuration. `raw` maps key (without the project prefix) to its parsed value. */
 export function parseFalcotConfig(raw: Readonly<Record<string, unknown>>): FalcotConfig {
-    const c = new Checker("Falcot stack config");
-    for (const key of Object.keys(raw)) {
-        if (![...plainKeys, ...secretKeys].includes(key as never)) {
-            c.unknownKeys("", { [key]: true }, [...plainKeys, ...secretKeys]);
+    const parsed = plainSchema.safeParse(raw, { reportInput: true });
+    if (!parsed.success) throw configError(parsed.error.issues, false);
+    const c = parsed.data;
+    const firstHost = Object.keys(c.hosts)[0];
+    const hosts = Object.fromEntries(Object.entries(c.hosts).map(([name, h]) => {
+        const first = typeof h.ipv4[0] === "string" ? h.ipv4[0] : h.ipv4[0].public;
+        return [name, { ...h, fqdn: h.fqdn ?? `${name}.${c.domain}`, ssh: { ...h.ssh, address: h.ssh.address ?? first } }];
+    }));
+    return {
+        domain: c.domain, layout: c.layout, dns: c.dns, users: c.users, generatePasswords: c.generatePasswords, certificates: c.certificates, hosts,
+        services: { turn: c.services.turn ?? firstHost, sip: c.services.sip ?? firstHost, xmpp: c.services.xmpp ?? firstHost, dns: c.services.dns },
+    };
+}
+
+/**
+ * Checks the secrets' values (plaintext, as the program receives them) against the schema and the users, and
+ * throws before anything is applied. The messages name the key and the fix, never the value.
+ */
+export function checkFalcotSecrets(config: FalcotConfig, secrets: Readonly<Record<string, unknown>>): void {
+    const parsed = secretSchema.safeParse(secrets);
+    const issues = parsed.success ? [] : [...parsed.error.issues];
+    const given = secrets.passwords;
+    const passwords = given && typeof given === "object" && !Array.isArray(given) ? given as Record<string, unknown> : {};
+    const users = Object.keys(config.users);
+    for (const name of Object.keys(passwords)) {
+        if (!users.includes(name)) issues.push({ code: "custom", path: ["passwords", name], message: `is set, but users has no ${name}${SEP}remove it (pulumi config rm --path 'passwords.${name}') or add users.${name}${nearest(name, users)}`, input: undefined });
+    }
+    if (!config.generatePasswords) {
+        for (const name of users) {
+            if (passwords[name] === undefined) issues.push({ code: "custom", path: ["passwords", name], message: `is missing${SEP}run: pulumi config set --secret --path 'passwords.${name}' < FILE, or set generatePasswords: true`, input: undefined });
         }
     }
-    const domain = (raw.domain as string | undefined) ?? "falcot.com";
-    c.domain("domain", domain);
-    const layout = (raw.layout as Layout | undefined) ?? "standard";
-    c.check(layouts.includes(layout), "layout", `is ${show(layout)}`, `use one of: ${layouts.join(", ")}`);
+    if (issues.length) throw configError(issues, true);
+}
 
-    const hosts: Record<string, HostConfig> = {};
-    const rawHosts = obj(raw.hosts) ?? {};
-    c.check(Object.keys(rawHosts).length > 0, "hosts", "is empty", "describe at least one host, e.g. hosts.server1.ipv4");
-    for (const [name, value] of Object.entries(rawHosts)) {
-        const h = obj(value) ?? {};
-        const f = `hosts.${name}`;
-        c.unknownKeys(f, h, ["provider", "fqdn", "ssh", "ipv4", "ipv6"]);
-        const provider = (h.provider as "existing" | "local" | undefined) ?? "existing";
-        c.check(provider === "existing" || provider === "local", `${f}.provider`, `is ${show(provider)}`, "use \"existing\" (a reachable Debian server) or \"local\" (a container on this machine)");
-        const fqdn = (h.fqdn as string | undefined) ?? `${name}.${domain}`;
-        c.domain(`${f}.fqdn`, fqdn);
-        const ipv4 = (h.ipv4 as HostConfig["ipv4"] | undefined) ?? [];
-        const ipv6 = (h.ipv6 as HostConfig["ipv6"] | undefined) ?? [];
-        c.check(Array.isArray(ipv4) && ipv4.length > 0, `${f}.ipv4`, "is empty", "list the host's public IPv4 addresses");
-        const ssh = obj(h.ssh) ?? {};
-        c.unknownKeys(`${f}.ssh`, ssh, ["address", "port", "user", "hostKey"]);
-        const first = Array.isArray(ipv4) && ipv4.length ? (typeof ipv4[0] === "string" ? ipv4[0] : ipv4[0].public) : "";
-        const address = (ssh.address as string | undefined) ?? first;
-        c.check(typeof address === "string" && (net.isIP(address) > 0 || isDomainName(address)), `${f}.ssh.address`, `is ${show(address)}`, "give an address or name that reaches the host's SSH server");
-        const port = (ssh.port as number | undefined) ?? 22;
-        c.port(`${f}.ssh.port`, port);
-        const hostKey = ssh.hostKey as string | undefined;
-        c.check(hostKey === undefined || pinnableHostKey.test(hostKey), `${f}.ssh.hostKey`, `is ${show(hostKey)}`, hostKeyFix);
-        if (provider === "local") c.check(h.ssh === undefined, `${f}.ssh`, "is set for a local host", "remove it: a local host makes its own keys");
-        hosts[name] = { provider, fqdn, ssh: { address, port, user: (ssh.user as string | undefined) ?? "root", hostKey }, ipv4, ipv6 };
-    }
+/** One RtcConfigError (a RunError: no stack trace) with a line per problem. */
+function configError(issues: readonly z.core.$ZodIssue[], secret: boolean): RtcConfigError {
+    const lines = issues.flatMap((iss) => {
+        const [problem, fix = "see the README's configuration table"] = iss.message.split(SEP);
+        const at = pathText(iss.path);
+        if (iss.code === "unrecognized_keys") {
+            const known = fix.split(",");
+            return iss.keys.map((k) => new RtcConfigError(COMPONENT, pathText([...iss.path, k]), "is not a known setting",
+                `remove it or use one of: ${known.join(", ")}${nearest(k, known)}`));
+        }
+        const shown = secret ? problem.replace(/^is ".*"/, "is set") : problem;
+        return [new RtcConfigError(COMPONENT, at || "(the config)", shown, fix)];
+    });
+    if (lines.length === 1) return lines[0];
+    const err = new RtcConfigError(COMPONENT, lines[0].field, "and others are wrong", "see each line");
+    err.message = lines.map((l) => l.message).join("\n");
+    return err;
+}
 
-    const firstHost = Object.keys(hosts)[0];
-    const rawServices = obj(raw.services) ?? {};
-    c.unknownKeys("services", rawServices, ["turn", "sip", "xmpp", "dns"]);
-    const services = {
-        turn: (rawServices.turn as string | undefined) ?? firstHost,
-        sip: (rawServices.sip as string | undefined) ?? firstHost,
-        xmpp: (rawServices.xmpp as string | undefined) ?? firstHost,
-        dns: rawServices.dns as string | undefined,
-    };
-    for (const [svc, hostName] of Object.entries(services)) {
-        if (hostName === undefined && svc === "dns") continue;
-        c.check(typeof hostName === "string" && hostName in hosts, `services.${svc}`, `is ${show(hostName)}, not one of the hosts`, `use one of: ${Object.keys(hosts).join(", ")}`);
-    }
-
-    const rawDns = obj(raw.dns) ?? {};
-    const backend = (rawDns.backend as string | undefined) ?? "zonefile";
-    c.check(["cloudflare", "zonefile", "bind"].includes(backend), "dns.backend", `is ${show(backend)}`, "use cloudflare, zonefile or bind");
-    c.unknownKeys("dns", rawDns, backend === "cloudflare" ? ["backend", "zoneId", "nameServers"] : ["backend", "nameServers"]);
-    if (backend === "cloudflare") c.check(typeof rawDns.zoneId === "string" && /^[0-9a-f]{32}$/.test(rawDns.zoneId), "dns.zoneId", `is ${show(rawDns.zoneId)}`, "give the zone id from Cloudflare's dashboard (32 hex digits)");
-    if (backend === "bind") c.check(services.dns !== undefined, "services.dns", "is missing", "name the host that runs BIND, e.g. services.dns: server1");
-    const dns = { ...rawDns, backend } as FalcotConfig["dns"];
-
-    const users: Record<string, UserConfig> = {};
-    for (const [name, value] of Object.entries(obj(raw.users) ?? {})) {
-        const u = obj(value) ?? {};
-        c.unknownKeys(`users.${name}`, u, ["services", "xmppAdmin"]);
-        c.identifier(`users.${name}`, name);
-        const list = (u.services as UserService[] | undefined) ?? [];
-        c.check(Array.isArray(list) && list.length > 0, `users.${name}.services`, "is empty", `list what the user may use: ${serviceNames.join(", ")}`);
-        (Array.isArray(list) ? list : []).forEach((s, i) => c.check(serviceNames.includes(s), `users.${name}.services[${i}]`, `is ${show(s)}`, `use one of: ${serviceNames.join(", ")}`));
-        const xmppAdmin = (u.xmppAdmin as boolean | undefined) ?? false;
-        c.check(!xmppAdmin || list.includes("xmpp"), `users.${name}.xmppAdmin`, "is true for a user without the xmpp service", "add xmpp to the user's services");
-        users[name] = { services: list, xmppAdmin };
-    }
-    const generatePasswords = (raw.generatePasswords as boolean | undefined) ?? false;
-    c.check(typeof generatePasswords === "boolean", "generatePasswords", `is ${show(generatePasswords)}`, "use true or false");
-    const rawCerts = obj(raw.certificates) ?? {};
-    c.unknownKeys("certificates", rawCerts, ["validityHours", "earlyRenewalHours"]);
-    const certificates = {
-        validityHours: (rawCerts.validityHours as number | undefined) ?? certificateDefaults.validityHours,
-        earlyRenewalHours: (rawCerts.earlyRenewalHours as number | undefined) ?? certificateDefaults.earlyRenewalHours,
-    };
-    c.done();
-    return { domain, layout, hosts, services, dns, users, generatePasswords, certificates };
+/** `hosts.server1.ipv4[1]`, as `pulumi config set --path` writes it. */
+function pathText(path: readonly PropertyKey[]): string {
+    return path.reduce<string>((out, p) => typeof p === "number" ? `${out}[${p}]`
+        : /^[A-Za-z_][A-Za-z0-9_-]*$/.test(String(p)) ? `${out}${out ? "." : ""}${String(p)}` : `${out}["${String(p)}"]`, "");
 }

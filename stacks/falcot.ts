@@ -136,7 +136,7 @@ export function falcotStack(config: FalcotConfig, secrets: FalcotSecrets): Falco
         domain,
         records: [...hostRecords, ...turn.dnsRecords, ...sip.dnsRecords, ...xmpp.dnsRecords],
         backend: config.dns.backend === "cloudflare"
-            ? { kind: "cloudflare", zoneId: config.dns.zoneId }
+            ? { kind: "cloudflare", zoneId: config.dns.zoneId! }
             : config.dns.backend === "bind" ? { kind: "bind", host: dnsHost! } : { kind: "zonefile" },
         nameServers: config.dns.nameServers ?? [{ name: `ns1.${domain}`, ipv4: [nsHost.ipv4[0].public], ipv6: nsHost.ipv6.slice(0, 1).map((a) => a.public) }],
     });

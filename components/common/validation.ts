@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as net from "net";
+import { Rule, address, domainName, isDomainName, port, show, userName } from "./grammar";
 
 /**
  * A bad argument or config value, named by component, field and fix. Thrown before anything is applied. A
@@ -31,30 +31,31 @@ export class Checker {
         return ok;
     }
 
+    /** Checks a value against a rule of the grammar. */
+    rule(field: string, value: unknown, rule: Rule): boolean {
+        const flaw = rule(value);
+        if (flaw) this.fail(field, flaw.problem, flaw.fix);
+        return !flaw;
+    }
+
     domain(field: string, value: unknown): boolean {
-        return this.check(isDomainName(value), field, `is ${show(value)}, not a DNS name`,
-            "use a lower-case fully qualified name such as falcot.com, without a trailing dot");
+        return this.rule(field, value, domainName);
     }
 
     port(field: string, value: unknown): boolean {
-        return this.check(Number.isInteger(value) && (value as number) > 0 && (value as number) < 65536, field,
-            `is ${show(value)}, not a TCP/UDP port`, "use a whole number from 1 to 65535");
+        return this.rule(field, value, port);
     }
 
     ipv4(field: string, value: unknown): boolean {
-        return this.check(typeof value === "string" && net.isIPv4(value), field,
-            `is ${show(value)}, not an IPv4 address`, "write a dotted quad such as 198.51.100.19");
+        return this.rule(field, value, address(4));
     }
 
     ipv6(field: string, value: unknown): boolean {
-        return this.check(typeof value === "string" && net.isIPv6(value), field,
-            `is ${show(value)}, not an IPv6 address`, "write an address such as 2001:db8:1000:2000::19");
+        return this.rule(field, value, address(6));
     }
 
-    /** Plain-string secrets are checked now; secrets that are Outputs are checked when they resolve. */
     identifier(field: string, value: unknown): boolean {
-        return this.check(typeof value === "string" && /^[a-z0-9][a-z0-9._-]{0,63}$/i.test(value), field,
-            `is ${show(value)}, not a valid user name`, "use letters, digits, '.', '_' or '-' (at most 64), starting with a letter or digit");
+        return this.rule(field, value, userName);
     }
 
     unknownKeys(field: string, value: object | undefined, known: readonly string[]): void {
@@ -78,20 +79,9 @@ export class Checker {
     }
 }
 
-export function isDomainName(value: unknown): value is string {
-    if (typeof value !== "string" || value.length > 253) return false;
-    const labels = value.split(".");
-    return labels.length >= 2 && labels.every((l) => /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(l)) && !/^[0-9]+$/.test(labels[labels.length - 1]);
-}
+export { isDomainName, show };
 
-/** Shows a bad value in an error message; long values are cut so that a pasted key never lands in a log whole. */
-export function show(value: unknown): string {
-    if (value === undefined) return "missing";
-    const text = JSON.stringify(value) ?? String(value);
-    return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
-
-function nearest(key: string, known: readonly string[]): string {
+export function nearest(key: string, known: readonly string[]): string {
     const best = known
         .map((k) => ({ k, d: editDistance(key.toLowerCase(), k.toLowerCase()) }))
         .sort((a, b) => a.d - b.d)[0];

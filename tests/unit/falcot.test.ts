@@ -88,7 +88,7 @@ describe("Falcot stack under mocks", () => {
 
     it("marks every secret secret and writes no secret value anywhere", async () => {
         const pw = "Sup3r-secret-roland-pw";
-        const { out, resources } = await runSynth({ secrets: [["passwords.roland", pw], ["sshPrivateKey", "-----BEGIN OPENSSH PRIVATE KEY-----XYZSECRET"], ["turnStaticAuthSecret", "static-auth-secret-0123456789abcdef"]] });
+        const { out, resources } = await runSynth({ secrets: [["passwords.roland", pw], ["sshPrivateKey", "-----BEGIN OPENSSH PRIVATE KEY-----\nXYZSECRET0123\n-----END OPENSSH PRIVATE KEY-----\n"], ["turnStaticAuthSecret", "static-auth-secret-0123456789abcdef"]] });
         for (const c of resources.filter((r) => r.type === "command:remote:Command")) {
             // The connection holds the private key, so the whole connection is secret.
             expect(c.inputs.connection).toBe("[secret]");

@@ -44,14 +44,35 @@ const strict = <S extends z.core.$ZodLooseShape>(shape: S, what: string) => z.st
         : `${grammar.describe(iss.input, "object")}, not ${what}${SEP}write ${what} with the keys ${Object.keys(shape).join(", ")}`,
 });
 const map = <V extends z.ZodType>(keyRule: grammar.Rule, keyWhat: string, value: V, what: string) =>
-    z.record(text(keyRule, keyWhat), value, { error: typeError(what, `write ${what}, keyed by ${keyWhat}`, "object") });
+    z.record(text(keyRule, keyWhat), value, {
+        error: (iss) => iss.code === "invalid_key"
+            ? `is not a valid ${keyWhat}${SEP}${keyRule(undefined)?.fix ?? `rename it`}`
+            : typeError(what, `write ${what}, keyed by ${keyWhat}`, "object")(iss),
+    });
 
 const ipv4 = text(grammar.address(4), "an IPv4 address");
 const ipv6 = text(grammar.address(6), "an IPv6 address");
-const addressPair = (a: typeof ipv4) => z.union([a, strict({ public: a, private: a.optional() }, "an address with its private side")], {
-    error: (iss) => `${grammar.describe(iss.input, "string")}, not an address${SEP}write an address, or { public: ADDRESS, private: ADDRESS } behind 1:1 NAT`,
-});
-const hostAddresses = (a: typeof ipv4, example: string) => list(addressPair(a), "addresses", `[${example}]`);
+/** An address, or `{ public, private }` behind 1:1 NAT; each part checked where it stands. */
+const addressPair = (family: 4 | 6) => z.unknown().superRefine((v, ctx) => {
+    const issue = (path: string[], f: grammar.Flaw) => ctx.addIssue({ code: "custom", path, message: `${f.problem}${SEP}${f.fix}` });
+    const rule = grammar.address(family);
+    if (typeof v === "string") {
+        const f = rule(v);
+        if (f) issue([], f);
+    } else if (v && typeof v === "object" && !Array.isArray(v)) {
+        for (const k of Object.keys(v)) {
+            if (k !== "public" && k !== "private") ctx.addIssue({ code: "unrecognized_keys", keys: [k], path: [], message: `unknown${SEP}public,private`, input: v as Record<string, unknown> });
+        }
+        const pair = v as { public?: unknown; private?: unknown };
+        const pub = rule(pair.public);
+        if (pub) issue(["public"], pub);
+        const priv = pair.private === undefined ? undefined : rule(pair.private);
+        if (priv) issue(["private"], priv);
+    } else {
+        issue([], { problem: `${grammar.describe(v, "string")}, not an address`, fix: "write an address, or { public: ADDRESS, private: ADDRESS } behind 1:1 NAT" });
+    }
+}).transform((v) => v as string | { public: string; private?: string });
+const hostAddresses = (family: 4 | 6, example: string) => list(addressPair(family), "addresses", `[${example}]`);
 
 export const serviceNames = ["turn", "turnAdmin", "sip", "xmpp"] as const;
 export type UserService = typeof serviceNames[number];
@@ -71,8 +92,8 @@ const host = strict({
         user: text(grammar.userName, "a user name").default("root"),
         hostKey: text(grammar.hostKey, "a host key").optional(),
     }, "SSH settings").default({ port: 22, user: "root" }),
-    ipv4: hostAddresses(ipv4, "198.51.100.19").min(1, { error: `is empty${SEP}list the host's public IPv4 addresses` }),
-    ipv6: hostAddresses(ipv6, "2001:db8:1000:2000::19").default([]),
+    ipv4: hostAddresses(4, "198.51.100.19").min(1, { error: `is empty${SEP}list the host's public IPv4 addresses` }),
+    ipv6: hostAddresses(6, "2001:db8:1000:2000::19").default([]),
 }, "a host");
 
 const user = strict({

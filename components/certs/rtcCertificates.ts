@@ -2,6 +2,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { ServiceCertificate } from "../common/tls";
 import { Checker, isDomainName, show } from "../common/validation";
+import { ArgKinds, checkArgs } from "../common/args";
+
+const argKinds: ArgKinds<RtcCertificatesArgs> = { certificates: "names", issuer: "object", validityHours: "integer", earlyRenewalHours: "integer" };
 
 /** Who signs the certificates. More kinds (ACME, certificates you bring) will join this union. */
 export type CertificateIssuer = {
@@ -39,8 +42,8 @@ export class RtcCertificates extends pulumi.ComponentResource {
 
     constructor(name: string, args: RtcCertificatesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rtc:index:RtcCertificates", name, {}, opts);
+        checkArgs(`RtcCertificates "${name}"`, args, argKinds, ["certificates"]);
         const c = new Checker(`RtcCertificates "${name}"`);
-        c.unknownKeys("", args, ["certificates", "issuer", "validityHours", "earlyRenewalHours"]);
         const issuer = args.issuer ?? { kind: "internal" as const };
         c.check(issuer.kind === "internal", "issuer.kind", `is ${show(issuer.kind)}`, "use \"internal\"; ACME and provided certificates are not available yet");
         const entries = Object.entries(args.certificates ?? {});

@@ -63,6 +63,17 @@ export function isDomainName(v: unknown): v is string {
     return domainName(v) === undefined;
 }
 
+/** A record's owner or target name: a DNS name whose leading labels may be `_service` labels (SRV, RFC 6335). */
+export const ownerName: Rule = (v) => {
+    if (typeof v !== "string") return domainName(v);
+    const labels = v.split(".");
+    let i = 0;
+    while (i < labels.length && /^_[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(labels[i])) i++;
+    const rest = labels.slice(i).join(".");
+    return i > 0 && labels.length - i >= 2 && isDomainName(rest) ? undefined
+        : domainName(v) && { problem: domainName(v)!.problem.replace("not a DNS name", "not a record name"), fix: "write a fully qualified name such as _sips._tcp.sip.falcot.com" };
+};
+
 /** One DNS label, such as a host's short name. */
 export const hostLabel: Rule = (v) => typeof v === "string" && label.test(v) && !/^[0-9]+$/.test(v) && (!/^..--/.test(v) || validALabel(v))
     ? undefined : flaw(v, "a host name", "use lower-case letters, digits and '-', such as server1");
@@ -184,7 +195,7 @@ export const cloudflareZoneId: Rule = (v) => typeof v === "string" && /^[0-9a-f]
 export const hostKey: Rule = (v) => {
     const fix = "pin the server's ed25519 host key: the line `cat /etc/ssh/ssh_host_ed25519_key.pub` prints on it, " +
         "or `ssh-keyscan -t ed25519 HOST` without the host name (RSA keys cannot be pinned)";
-    const m = typeof v === "string" ? /^(ssh-ed25519|ecdsa-sha2-nistp(?:256|384|521)) ([A-Za-z0-9+/]+={0,2})(?: [\x21-\x7e]+)?$/.exec(v) : null;
+    const m = typeof v === "string" ? /^(ssh-ed25519|ecdsa-sha2-nistp(?:256|384|521)) ([A-Za-z0-9+/]+={0,2})(?: [\x21-\x7e]+)?$/.exec(v.trim()) : null;
     if (!m) return flaw(v, "an ed25519 or ECDSA public host key", fix);
     const blob = Buffer.from(m[2], "base64");
     const typeLength = blob.length >= 4 ? blob.readUInt32BE(0) : -1;

@@ -1,12 +1,16 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as cloudflare from "@pulumi/cloudflare";
 import { createHash } from "crypto";
+import { address, domainName, ownerName, port } from "../common/grammar";
 import { Checker, show } from "../common/validation";
 import { HostContext, keepServiceRunning, writeFile } from "../host/primitives";
 import { RtcHost } from "../host/rtcHost";
 import { DnsRecord, recordKey, uniqueRecords } from "./records";
 import { NameServer, renderZone, zoneRecords } from "./zone";
 import { refuseControlCharacters } from "../common/plainText";
+import { ArgKinds, checkArgs } from "../common/args";
+
+const argKinds: ArgKinds<RtcDnsZoneArgs> = { domain: "string", records: "objects", backend: "object", nameServers: "objects", hostmaster: "string", ttl: "integer" };
 
 /** Where the records are published. */
 export type DnsBackend =
@@ -47,8 +51,8 @@ export class RtcDnsZone extends pulumi.ComponentResource {
 
     constructor(name: string, args: RtcDnsZoneArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rtc:index:RtcDnsZone", name, {}, opts);
+        checkArgs(`RtcDnsZone "${name}"`, args, argKinds, ["domain", "records"]);
         const c = new Checker(`RtcDnsZone "${name}"`);
-        c.unknownKeys("", args, ["domain", "records", "backend", "nameServers", "hostmaster", "ttl"]);
         c.domain("domain", args.domain);
         const backend = args.backend ?? { kind: "zonefile" as const };
         c.check(["zonefile", "cloudflare", "bind"].includes(backend.kind), "backend.kind", `is ${show(backend.kind)}`, "use zonefile, cloudflare or bind");
@@ -64,8 +68,24 @@ export class RtcDnsZone extends pulumi.ComponentResource {
         });
         const hostmaster = args.hostmaster ?? `hostmaster.${args.domain}`;
         c.domain("hostmaster", hostmaster);
+        nameServers.forEach((ns, i) => {
+            (ns.ipv4 ?? []).forEach((a, j) => c.rule(`nameServers[${i}].ipv4[${j}]`, a, address(4)));
+            (ns.ipv6 ?? []).forEach((a, j) => c.rule(`nameServers[${i}].ipv6[${j}]`, a, address(6)));
+        });
         (args.records ?? []).forEach((r, i) => {
+            if (!c.rule(`records[${i}].name`, r.name, ownerName)) return;
             c.check(r.name === args.domain || r.name.endsWith(`.${args.domain}`), `records[${i}]`, `is ${r.name}, outside ${args.domain}`, `publish it in the zone of its own domain, or set domain to a parent of ${r.name}`);
+            if (r.type === "A" || r.type === "AAAA") c.rule(`records[${i}].address`, r.address, address(r.type === "A" ? 4 : 6));
+            else if (r.type === "SRV") {
+                c.rule(`records[${i}].target`, r.target, domainName);
+                c.rule(`records[${i}].port`, r.port, port);
+                for (const f of ["priority", "weight"] as const) c.check(Number.isInteger(r[f]) && r[f] >= 0 && r[f] <= 65535, `records[${i}].${f}`, `is ${show(r[f])}`, "use a whole number from 0 to 65535");
+            } else if (r.type === "NAPTR") {
+                c.rule(`records[${i}].replacement`, r.replacement, ownerName);
+                c.check(/^[A-Za-z0-9+.:-]{1,64}$/.test(r.service) && /^[a-z]?$/i.test(r.flags) && r.regexp === "", `records[${i}]`, `has service ${show(r.service)}, flags ${show(r.flags)}, regexp ${show(r.regexp)}`,
+                    "use a service such as SIPS+D2T or RELAY:turn.udp, flags s or empty, and no regexp");
+                for (const f of ["order", "preference"] as const) c.check(Number.isInteger(r[f]) && r[f] >= 0 && r[f] <= 65535, `records[${i}].${f}`, `is ${show(r[f])}`, "use a whole number from 0 to 65535");
+            } else c.fail(`records[${i}].type`, `is ${show((r as { type: unknown }).type)}`, "use A, AAAA, SRV or NAPTR");
         });
         c.done();
 

@@ -1,16 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { remote, types } from "@pulumi/command";
-import * as net from "net";
-import { Checker, isDomainName, show } from "../common/validation";
+import { address, hostKey as hostKeyRule } from "../common/grammar";
+import { Checker, isDomainName } from "../common/validation";
 import { aptInstallScript } from "./scripts";
+import { ArgKinds, checkArgs } from "../common/args";
 
-/**
- * Host keys the command provider can pin. It asks the server for the pinned key's type only, and for an RSA
- * key that is the SHA-1 "ssh-rsa" signature, which OpenSSH 8.8 and later refuse.
- */
-export const pinnableHostKey = /^(ssh-ed25519|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+={0,2}( [^\n]*)?$/;
-export const hostKeyFix = "pin the server's ed25519 host key: the line `cat /etc/ssh/ssh_host_ed25519_key.pub` prints on it, " +
-    "or `ssh-keyscan -t ed25519 HOST` without the host name (RSA keys cannot be pinned)";
+const argKinds: ArgKinds<RtcHostArgs> = { fqdn: "string", connection: "connection", ipv4: "addresses", ipv6: "addresses", readyAfter: "resources" };
 
 /** A public address of a host, and the address bound on the host when a cloud maps it 1:1 (NAT). */
 export interface HostAddress {
@@ -51,15 +46,15 @@ export class RtcHost extends pulumi.ComponentResource {
 
     constructor(name: string, args: RtcHostArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rtc:index:RtcHost", name, {}, opts);
+        checkArgs(`RtcHost "${name}"`, args, argKinds, ["fqdn", "connection", "ipv4"]);
         const c = new Checker(`RtcHost "${name}"`);
-        c.unknownKeys("", args, ["fqdn", "connection", "ipv4", "ipv6", "readyAfter"]);
         c.check(isDomainName(args.fqdn) && args.fqdn.split(".").length >= 3, "fqdn", `is ${JSON.stringify(args.fqdn)}, not a host name inside a domain`,
             "give the host's fully qualified name, such as server1.falcot.com");
         c.check(Array.isArray(args.ipv4) && args.ipv4.length > 0, "ipv4", "is empty", "list at least one public IPv4 address of the host");
-        const ipv4 = normalise(c, "ipv4", args.ipv4 ?? [], net.isIPv4, "198.51.100.19");
-        const ipv6 = normalise(c, "ipv6", args.ipv6 ?? [], net.isIPv6, "2001:db8:1000:2000::19");
+        const ipv4 = normalise(c, "ipv4", args.ipv4 ?? [], 4);
+        const ipv6 = normalise(c, "ipv6", args.ipv6 ?? [], 6);
         const hostKey = (args.connection as { hostKey?: unknown } | undefined)?.hostKey;
-        if (typeof hostKey === "string") c.check(pinnableHostKey.test(hostKey), "connection.hostKey", `is ${show(hostKey)}`, hostKeyFix);
+        if (typeof hostKey === "string") c.rule("connection.hostKey", hostKey, hostKeyRule);
         c.done();
         this.fqdn = args.fqdn;
         this.hostName = args.fqdn.split(".")[0];
@@ -109,12 +104,11 @@ export class RtcHost extends pulumi.ComponentResource {
     }
 }
 
-function normalise(c: Checker, field: string, list: readonly (string | HostAddress)[], valid: (s: string) => boolean, example: string): Required<HostAddress>[] {
+function normalise(c: Checker, field: string, list: readonly (string | HostAddress)[], family: 4 | 6): Required<HostAddress>[] {
     const out: Required<HostAddress>[] = [];
     list.forEach((item, i) => {
         const a = typeof item === "string" ? { public: item, private: item } : { public: item.public, private: item.private ?? item.public };
-        const ok = c.check(valid(a.public), `${field}[${i}]`, `is ${JSON.stringify(a.public)}, not an ${field === "ipv4" ? "IPv4" : "IPv6"} address`, `write an address such as ${example}`)
-            && c.check(valid(a.private), `${field}[${i}].private`, `is ${JSON.stringify(a.private)}, not an address of the same family`, `write an address such as ${example}`);
+        const ok = c.rule(`${field}[${i}]`, a.public, address(family)) && c.rule(`${field}[${i}].private`, a.private, address(family));
         if (ok && out.some((o) => o.public === a.public)) c.fail(`${field}[${i}]`, `repeats ${a.public}`, "list each address once");
         else if (ok) out.push(a);
     });

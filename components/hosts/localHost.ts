@@ -5,6 +5,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { Checker, show } from "../common/validation";
 import { RtcHost } from "../host/rtcHost";
+import { ArgKinds, checkArgs } from "../common/args";
+
+const argKinds: ArgKinds<LocalHostArgs> = { fqdn: "string", ipv4: "strings", ipv6: "strings", gateway4: "string", gateway6: "string", envName: "string" };
 
 export interface LocalHostArgs {
     /** The host's fully qualified name, such as `server1.falcot.com`. */
@@ -34,8 +37,8 @@ export class LocalHost extends pulumi.ComponentResource {
 
     constructor(name: string, args: LocalHostArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rtc:index:LocalHost", name, {}, opts);
+        checkArgs(`LocalHost "${name}"`, args, argKinds, ["fqdn", "ipv4"]);
         const c = new Checker(`LocalHost "${name}"`);
-        c.unknownKeys("", args, ["fqdn", "ipv4", "ipv6", "gateway4", "gateway6", "envName"]);
         const envName = args.envName ?? name;
         c.check(/^[a-z][a-z0-9-]{0,10}$/.test(envName), "envName", `is ${show(envName)}`, "use at most 11 lower-case letters, digits or '-', starting with a letter (it names network links)");
         (args.ipv4 ?? []).forEach((a, i) => c.ipv4(`ipv4[${i}]`, a));

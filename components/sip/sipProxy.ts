@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { checkHostAddresses, checkPassword, userLines } from "../common/component";
 import { defaultCertificate } from "../common/defaultCertificate";
 import { missingNames } from "../common/tls";
+import { ArgKinds, checkArgs } from "../common/args";
 import { Checker, show } from "../common/validation";
 import { DnsRecord } from "../dns/records";
 import { HostContext, HostFile, allowLowPorts, hostGeneratedSecret, hostSecret, keepServiceRunning, runStep, writeCertificate, writeFile } from "../host/primitives";
@@ -14,7 +15,10 @@ import { SipProxyArgs, sipDefaults } from "./settings";
 
 export * from "./settings";
 
-const knownArgs = ["host", "domain", "sipDomain", "hostname", "ipv4", "ipv6", "port", "tlsPort", "tls443Address", "certificate", "users", "databasePassword"];
+const argKinds: ArgKinds<SipProxyArgs> = {
+    host: "host", domain: "string", sipDomain: "string", hostname: "string", ipv4: "strings", ipv6: "strings", port: "integer", tlsPort: "integer",
+    tls443Address: "string", certificate: "certificate", users: "objects", databasePassword: "input",
+};
 
 /**
  * Kamailio on MariaDB, as the seed sets it up: authentication and persistent user location, plus TLS and
@@ -32,8 +36,9 @@ export class SipProxy extends pulumi.ComponentResource {
 
     constructor(name: string, args: SipProxyArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rtc:index:SipProxy", name, {}, opts);
+        checkArgs(`SipProxy "${name}"`, args, argKinds, ["host"]);
         const c = new Checker(`SipProxy "${name}"`);
-        c.unknownKeys("", args, knownArgs);
+
         const host = args.host;
         const domain = args.domain ?? host.domain;
         c.domain("domain", domain);

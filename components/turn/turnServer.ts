@@ -1,6 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { checkHostAddresses, checkPassword, userLines } from "../common/component";
 import { missingNames } from "../common/tls";
+import { ArgKinds, checkArgs } from "../common/args";
+import { absolutePath, addressRange, parseRange } from "../common/grammar";
 import { Checker, show } from "../common/validation";
 import { DnsRecord } from "../dns/records";
 import { HostContext, HostFile, allowLowPorts, hostSecret, keepServiceRunning, runStep, writeCertificate, writeFile } from "../host/primitives";
@@ -10,8 +12,11 @@ import { TurnServerArgs, baselineDeniedPeerRanges, turnDefaults } from "./settin
 
 export * from "./settings";
 
-const knownArgs = ["host", "domain", "hostname", "realm", "ipv4", "ipv6", "port", "tlsPort", "certificate", "users", "adminUsers",
-    "staticAuthSecret", "userDb", "relayPorts", "extraDeniedPeerRanges"];
+const argKinds: ArgKinds<TurnServerArgs> = {
+    host: "host", domain: "string", hostname: "string", realm: "string", ipv4: "strings", ipv6: "strings", port: "integer", tlsPort: "integer",
+    certificate: "certificate", users: "objects", adminUsers: "objects", staticAuthSecret: "input", userDb: "object", relayPorts: "object",
+    extraDeniedPeerRanges: "strings",
+};
 
 /**
  * coturn, the TURN/STUN server: installs it, writes /etc/turnserver.conf, adds users, keeps it running.
@@ -28,8 +33,8 @@ export class TurnServer extends pulumi.ComponentResource {
 
     constructor(name: string, args: TurnServerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rtc:index:TurnServer", name, {}, opts);
+        checkArgs(`TurnServer "${name}"`, args, argKinds, ["host"]);
         const c = new Checker(`TurnServer "${name}"`);
-        c.unknownKeys("", args, knownArgs);
         const host = args.host;
         const domain = args.domain ?? host.domain;
         c.domain("domain", domain);
@@ -71,7 +76,8 @@ export class TurnServer extends pulumi.ComponentResource {
             const names = list.map((u) => u.name);
             names.forEach((n, i) => { if (names.indexOf(n) !== i) c.fail(`${field}[${i}].name`, `repeats ${n}`, "list each user once"); });
         }
-        (args.extraDeniedPeerRanges ?? []).forEach((r, i) => c.check(/^[0-9a-f.:]+(-[0-9a-f.:]+)?$/i.test(r), `extraDeniedPeerRanges[${i}]`, `is ${show(r)}`, "write an address or a range start-end"));
+        (args.extraDeniedPeerRanges ?? []).forEach((r, i) => c.rule(`extraDeniedPeerRanges[${i}]`, r, addressRange));
+        if (userDb.kind === "sqlite" && userDb.path !== undefined) c.rule("userDb.path", userDb.path, absolutePath);
         if (args.staticAuthSecret !== undefined) checkPassword(c, "staticAuthSecret", args.staticAuthSecret, 24);
         c.done();
 
@@ -87,7 +93,7 @@ export class TurnServer extends pulumi.ComponentResource {
             userDb: userDb.kind === "sqlite" ? { kind: "sqlite", path: userDb.path ?? turnDefaults.sqlitePath } : { kind: userDb.kind },
             staticAuthSecret: args.staticAuthSecret !== undefined,
             relayPorts,
-            deniedPeerRanges: [...baselineDeniedPeerRanges, ...(args.extraDeniedPeerRanges ?? [])],
+            deniedPeerRanges: [...baselineDeniedPeerRanges, ...(args.extraDeniedPeerRanges ?? []).map(coturnRange)],
         };
         this.configText = renderTurnserverConf(config);
         this.hostname = hostname;
@@ -154,4 +160,10 @@ export function turnUsersScript(db: string, realm: string): string {
             "chmod 0640 \"$db\"",
         ].join("\n"),
     });
+}
+
+/** coturn's form of a range: `first-last`, or one address. */
+function coturnRange(range: string): string {
+    const r = parseRange(range)!;
+    return r.first === r.last ? r.first : `${r.first}-${r.last}`;
 }

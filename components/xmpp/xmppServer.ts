@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { checkHostAddresses, checkPassword, userLines } from "../common/component";
 import { defaultCertificate } from "../common/defaultCertificate";
 import { missingNames } from "../common/tls";
+import { ArgKinds, checkArgs } from "../common/args";
 import { Checker, isDomainName, show } from "../common/validation";
 import { DnsRecord } from "../dns/records";
 import { HostContext, HostFile, allowLowPorts, keepServiceRunning, runStep, writeCertificate, writeFile, writeLink } from "../host/primitives";
@@ -11,7 +12,10 @@ import { XmppServerArgs, xmppDefaults } from "./settings";
 
 export * from "./settings";
 
-const knownArgs = ["host", "domains", "hostname", "admins", "users", "muc", "ipv4", "ipv6", "clientPort", "serverPort", "directTls443Address", "certificate"];
+const argKinds: ArgKinds<XmppServerArgs> = {
+    host: "host", domains: "strings", hostname: "string", admins: "strings", users: "objects", muc: "boolean", ipv4: "strings", ipv6: "strings",
+    clientPort: "integer", serverPort: "integer", directTls443Address: "string", certificate: "certificate",
+};
 
 /**
  * Prosody, the XMPP server: installs it, writes prosody.cfg.lua and one VirtualHost per domain in conf.avail
@@ -26,8 +30,9 @@ export class XmppServer extends pulumi.ComponentResource {
 
     constructor(name: string, args: XmppServerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rtc:index:XmppServer", name, {}, opts);
+        checkArgs(`XmppServer "${name}"`, args, argKinds, ["host"]);
         const c = new Checker(`XmppServer "${name}"`);
-        c.unknownKeys("", args, knownArgs);
+
         const host = args.host;
         const domains = [...(args.domains ?? [host.domain])];
         c.check(domains.length > 0, "domains", "is empty", "list at least one XMPP domain, such as falcot.com");

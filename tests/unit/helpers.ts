@@ -7,7 +7,7 @@ export function seedHost(name = "server1", ipv4: string[] = ["198.51.100.19", "1
         fqdn: `${name}.falcot.com`,
         ipv4,
         ipv6: ["2001:db8:1000:2000::19"],
-        connection: { host: ipv4[0], user: "root", privateKey: pulumi.secret("test-key"), hostKey: "ssh-ed25519 AAAATEST" },
+        connection: { host: ipv4[0], user: "root", privateKey: pulumi.secret("test-key"), hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMIRNQVkSFSnzUJbfBqupWB71rjO2z/fMQiZvQ1ccYjw" },
     });
 }
 

@@ -381,6 +381,40 @@ test("a stack with no config at all runs, and its program reads an empty config"
     pulumi(["stack", "rm", "--yes", "--force"], { cwd: bare });
 }, STEP_TIMEOUT);
 
+test("bad input fails the Falcot program at preview and up with one clean line, and applies nothing", () => {
+    // The repo's own program, run from a project directory outside the repo (as scripts/local-env.sh does).
+    const project = path.join(tmp, "falcot");
+    fs.mkdirSync(project);
+    fs.writeFileSync(path.join(project, "Pulumi.yaml"), ["name: falcot-rtc", "runtime:", "  name: nodejs", "  options:", "    typescript: true",
+        `main: ${path.relative(project, path.join(repoRoot, "index.ts"))}`, ""].join("\n"));
+    const cwd = { cwd: project };
+    pulumi(["stack", "init", "bad-input"], cwd);
+    fs.copyFileSync(path.join(repoRoot, "Pulumi.falcot.yaml"), path.join(project, "Pulumi.bad-input.yaml"));
+    const password = "a password long enough";
+    for (const user of ["roland", "admin", "joe"]) pulumi(["config", "set", "--secret", "--path", `passwords.${user}`], { ...cwd, input: password });
+    pulumi(["config", "set", "--secret", "sshPrivateKey"], { ...cwd, input: sshPrivateKey });
+    const fails = (cmd: string[], where: string, shows: string, secret?: string) => {
+        const r = pulumi([...cmd, "--yes"].filter((a) => cmd[0] === "up" || a !== "--yes"), { ...cwd, allowFail: true });
+        const out = `${r.stdout}${r.stderr}`;
+        expect({ cmd: cmd[0], status: r.status }).not.toEqual({ cmd: cmd[0], status: 0 });
+        const line = out.split("\n").find((l) => l.includes(`Falcot stack config: ${where} `)) ?? out;
+        expect(line).toContain(shows);
+        expect(line).toMatch(/Fix: \S/);
+        for (const bad of ["undefined", "[object Object]", ".ts:"]) expect({ bad, found: out.includes(bad) }).toEqual({ bad, found: false });
+        expect(out).not.toMatch(/\n\s+at \S+ \(|\n\s+at \//); // no stack frame
+        if (secret) expect(out).not.toContain(secret);
+    };
+    pulumi(["config", "set", "--path", "hosts.server1.ipv4[0]", "127.0.0.1"], cwd);
+    fails(["preview"], "hosts.server1.ipv4[0]", "loopback");
+    fails(["up", "--skip-preview"], "hosts.server1.ipv4[0]", "loopback");
+    pulumi(["config", "set", "--path", "hosts.server1.ipv4[0]", "198.51.100.19"], cwd);
+    pulumi(["config", "set", "--secret", "--path", "passwords.joe"], { ...cwd, input: "short;$(x)" });
+    fails(["preview"], "passwords.joe", "is too short (10 characters)", "short;$(x)");
+    const state = JSON.parse(pulumi(["stack", "export"], cwd).stdout) as { deployment: { resources?: { type: string }[] } };
+    expect((state.deployment.resources ?? []).map((r) => r.type).filter((t) => t !== "pulumi:pulumi:Stack")).toEqual([]); // nothing applied
+    pulumi(["stack", "rm", "--yes", "--force"], cwd);
+}, STEP_TIMEOUT);
+
 test("destroy runs the delete commands and leaves no resources", () => {
     expect(update("destroy")).toEqual({ delete: ALL });
     expect(marker("local-deleted")).toBe("deleted\n");

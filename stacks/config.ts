@@ -31,7 +31,7 @@ const text = (rule: grammar.Rule, what: string) => ruled(z.string({
 }), rule);
 const list = <T extends z.ZodType>(item: T, what: string, example: string) =>
     z.array(item, { error: typeError(`a list of ${what}`, `write a list, such as ${example}`, "list") });
-const bool = (fix = "write true or false, without quotes") => z.boolean({ error: typeError("true or false", fix, "boolean") });
+const bool = () => z.boolean({ error: typeError("true or false", "write true or false, without quotes", "boolean") });
 const wholeNumber = (min: number, what: string) => z.number({ error: typeError(what, `write a whole number of at least ${min}`, "number") })
     .int({ error: (iss) => `is ${grammar.show(iss.input)}, not a whole number${SEP}write a whole number of at least ${min}` })
     .min(min, { error: (iss) => `is ${grammar.show(iss.input)}, less than ${min}${SEP}write a whole number of at least ${min}` });
@@ -177,7 +177,6 @@ const secretSchema = z.object({
         "set it from the key file: pulumi config set --secret sshPrivateKey < ~/.ssh/id_ed25519").optional(),
 });
 
-export type FalcotConfigInput = z.input<typeof plainSchema>;
 type Parsed = z.output<typeof plainSchema>;
 export type HostConfig = Parsed["hosts"][string] & { readonly fqdn: string; readonly ssh: { readonly address: string } };
 export interface FalcotConfig extends Omit<Parsed, "hosts" | "services" | typeof secretKeys[number]> {

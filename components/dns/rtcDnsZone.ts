@@ -1,8 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as cloudflare from "@pulumi/cloudflare";
 import { createHash } from "crypto";
 import { address, domainName, ownerName, port } from "../common/grammar";
-import { Checker, show } from "../common/validation";
+import { Checker, RtcConfigError, show } from "../common/validation";
 import { HostContext, keepServiceRunning, writeFile } from "../host/primitives";
 import { RtcHost } from "../host/rtcHost";
 import { DnsRecord, recordKey, uniqueRecords } from "./records";
@@ -95,8 +94,9 @@ export class RtcDnsZone extends pulumi.ComponentResource {
 
         if (backend.kind === "cloudflare") {
             // Cloudflare serves the zone's SOA, NS and glue itself.
+            const { cloudflareRecord, DnsRecord: CloudflareRecord } = loadCloudflare(`RtcDnsZone "${name}"`);
             for (const r of uniqueRecords(args.records)) {
-                new cloudflare.DnsRecord(`${name}-${r.type.toLowerCase()}-${shortKey(r)}`, cloudflareRecord(r, backend.zoneId, ttl), { parent: this });
+                new CloudflareRecord(`${name}-${r.type.toLowerCase()}-${shortKey(r)}`, cloudflareRecord(r, backend.zoneId, ttl), { parent: this });
             }
         } else if (backend.kind === "bind") {
             const host = backend.host;
@@ -133,16 +133,17 @@ function shortKey(r: DnsRecord): string {
     return createHash("sha256").update(recordKey(r)).digest("hex").slice(0, 10);
 }
 
-/** A record in Cloudflare's form: fully qualified names; SRV `data` and the top-level priority kept in step. */
-export function cloudflareRecord(r: DnsRecord, zoneId: pulumi.Input<string>, ttl: number): cloudflare.DnsRecordArgs {
-    const base = { zoneId, name: r.name, type: r.type, ttl, proxied: false };
-    switch (r.type) {
-        case "A":
-        case "AAAA":
-            return { ...base, content: r.address };
-        case "SRV":
-            return { ...base, priority: r.priority, data: { priority: r.priority, weight: r.weight, port: r.port, target: r.target } };
-        case "NAPTR":
-            return { ...base, data: { order: r.order, preference: r.preference, flags: r.flags, service: r.service, regex: r.regexp, replacement: r.replacement } };
+/**
+ * The Cloudflare backend, loaded only when it is chosen: `@pulumi/cloudflare` is an optional peer dependency,
+ * so stacks on BIND or the zone text need not install it.
+ */
+function loadCloudflare(component: string): typeof import("./cloudflare") {
+    try {
+        require.resolve("@pulumi/cloudflare");
+    } catch {
+        throw new RtcConfigError(component, "backend.kind", "is cloudflare, but @pulumi/cloudflare is not installed",
+            "npm install @pulumi/cloudflare (and its provider plugin), or use the bind or zonefile backend");
     }
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require("./cloudflare") as typeof import("./cloudflare");
 }

@@ -18,7 +18,7 @@ describe("layouts", () => {
     });
 
     it("port443 says how many addresses it needs", () => {
-        expect(planLayout("port443", ["198.51.100.19", "198.51.100.19"])).toMatch(/needs 3 distinct public IPv4 addresses .* but has 1/);
+        expect(() => planLayout("port443", ["198.51.100.19", "198.51.100.19"])).toThrow(/planLayout: ipv4 with layout "port443" needs 3 distinct public IPv4 addresses .* but has 1\. Fix: /);
         expect(planLayout("port443", ["198.51.100.19"], ["xmpp"])).toEqual({ xmpp: { ipv4: ["198.51.100.19"], directTls443Address: "198.51.100.19" } });
     });
 });

@@ -1,4 +1,6 @@
-// Where each service listens on a host, per layout. Pure.
+import { RtcConfigError } from "./common/validation";
+
+// Where each service listens on a host, per layout.
 
 export type Layout = "standard" | "port443";
 export const layouts = ["standard", "port443"] as const satisfies readonly Layout[];
@@ -15,13 +17,18 @@ export interface LayoutPlan {
  * Plans the services placed on one host.
  * standard: TURN on every IPv4 address (3478, TLS 5349); SIP (5060/5061) and XMPP (5222/5269) on the first.
  * port443: TURN over TLS, SIP over TLS and XMPP direct TLS each on 443 on its own IPv4 address, beside their
- * standard ports there. Returns a problem text instead when the host's addresses do not allow the layout.
+ * standard ports there. Throws an RtcConfigError, naming `at`, when the host's addresses do not allow the layout.
  */
-export function planLayout(layout: Layout, ipv4: readonly string[], services: readonly ServiceKind[] = order): LayoutPlan | string {
+export function planLayout(layout: Layout, ipv4: readonly string[], services: readonly ServiceKind[] = order,
+    at: { readonly component: string; readonly field: string; readonly fix?: string } = { component: "planLayout", field: "ipv4" }): LayoutPlan {
     const present = order.filter((s) => services.includes(s));
     const distinct = [...new Set(ipv4)];
+    const fail = (problem: string) => {
+        throw new RtcConfigError(at.component, at.field, `with layout "${layout}" ${problem}`,
+            at.fix ?? "give the host more public IPv4 addresses, place fewer services on it, or use layout standard");
+    };
     if (layout === "standard") {
-        if (distinct.length < 1) return "needs at least 1 public IPv4 address";
+        if (distinct.length < 1) fail("needs at least 1 public IPv4 address");
         const plan: { -readonly [K in keyof LayoutPlan]: LayoutPlan[K] } = {};
         if (present.includes("turn")) plan.turn = { ipv4: distinct };
         if (present.includes("sip")) plan.sip = { ipv4: [distinct[0]] };
@@ -29,7 +36,7 @@ export function planLayout(layout: Layout, ipv4: readonly string[], services: re
         return plan;
     }
     if (distinct.length < present.length) {
-        return `needs ${present.length} distinct public IPv4 addresses (one each for ${present.map((s) => s.toUpperCase()).join(", ")} on port 443) but has ${distinct.length}`;
+        fail(`needs ${present.length} distinct public IPv4 addresses (one each for ${present.map((s) => s.toUpperCase()).join(", ")} on port 443) but has ${distinct.length}`);
     }
     const own = new Map(present.map((s, i) => [s, distinct[i]]));
     const plan: { -readonly [K in keyof LayoutPlan]: LayoutPlan[K] } = {};

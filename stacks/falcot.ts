@@ -74,11 +74,8 @@ export function falcotStack(config: FalcotConfig, secrets: FalcotSecrets): Falco
     const placed = (kind: ServiceKind) => config.services[kind];
     const plans = Object.fromEntries(Object.keys(hosts).map((name) => {
         const kinds = (["turn", "sip", "xmpp"] as ServiceKind[]).filter((k) => placed(k) === name);
-        const plan = planLayout(layout, hosts[name].ipv4.map((a) => a.public), kinds);
-        if (typeof plan === "string") {
-            throw new RtcConfigError("Falcot stack config", `hosts.${name}.ipv4`, `with layout "${layout}" ${plan}`,
-                `add addresses to hosts.${name}.ipv4, move a service to another host (services.*), or use layout standard`);
-        }
+        const plan = planLayout(layout, hosts[name].ipv4.map((a) => a.public), kinds, { component: "Falcot stack config", field: `hosts.${name}.ipv4`,
+            fix: `add addresses to hosts.${name}.ipv4, move a service to another host (services.*), or use layout standard` });
         return [name, plan];
     }));
 

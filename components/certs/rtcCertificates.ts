@@ -4,7 +4,7 @@ import { ServiceCertificate } from "../common/tls";
 import { Checker, isDomainName, show } from "../common/validation";
 import { ArgKinds, checkArgs } from "../common/args";
 
-const argKinds: ArgKinds<RtcCertificatesArgs> = { certificates: "names", issuer: "object", validityHours: "integer", earlyRenewalHours: "integer" };
+const argKinds: ArgKinds<RtcCertificatesArgs<string>> = { certificates: "names", issuer: "object", validityHours: "integer", earlyRenewalHours: "integer" };
 
 /** Who signs the certificates. More kinds (ACME, certificates you bring) will join this union. */
 export type CertificateIssuer = {
@@ -15,9 +15,9 @@ export type CertificateIssuer = {
     readonly organization?: string;
 };
 
-export interface RtcCertificatesArgs {
+export interface RtcCertificatesArgs<K extends string = string> {
     /** Certificates to issue, by id: each id's list of DNS names, the first being its common name. */
-    readonly certificates: Readonly<Record<string, readonly string[]>>;
+    readonly certificates: Readonly<Record<K, readonly string[]>>;
     /** Who signs. Default: `{ kind: "internal" }`, a CA made here whose certificate is an output. */
     readonly issuer?: CertificateIssuer;
     /**
@@ -35,18 +35,19 @@ export interface RtcCertificatesArgs {
 export const certificateDefaults = { validityHours: 8760, earlyRenewalHours: 720 } as const;
 
 /** X.509 certificates for the services' names, issued with @pulumi/tls. Private keys are secrets. */
-export class RtcCertificates extends pulumi.ComponentResource {
+export class RtcCertificates<K extends string = string> extends pulumi.ComponentResource {
     /** PEM certificate of the issuing CA, for clients to trust. */
     readonly caCertPem: pulumi.Output<string>;
-    readonly certificates: Readonly<Record<string, ServiceCertificate>>;
+    /** The issued certificates, by the ids given in `certificates`: a misspelled id does not compile. */
+    readonly certificates: Readonly<Record<K, ServiceCertificate>>;
 
-    constructor(name: string, args: RtcCertificatesArgs, opts?: pulumi.ComponentResourceOptions) {
+    constructor(name: string, args: RtcCertificatesArgs<K>, opts?: pulumi.ComponentResourceOptions) {
         super("rtc:index:RtcCertificates", name, {}, opts);
         checkArgs(`RtcCertificates "${name}"`, args, argKinds, ["certificates"]);
         const c = new Checker(`RtcCertificates "${name}"`);
         const issuer = args.issuer ?? { kind: "internal" as const };
         c.check(issuer.kind === "internal", "issuer.kind", `is ${show(issuer.kind)}`, "use \"internal\"; ACME and provided certificates are not available yet");
-        const entries = Object.entries(args.certificates ?? {});
+        const entries = Object.entries<readonly string[]>(args.certificates ?? {});
         c.check(entries.length > 0, "certificates", "is empty", "name at least one certificate and its DNS names");
         for (const [id, names] of entries) {
             c.check(Array.isArray(names) && names.length > 0, `certificates.${id}`, "has no names", "list the DNS names it must be valid for");
@@ -92,7 +93,7 @@ export class RtcCertificates extends pulumi.ComponentResource {
                 keyPem: pulumi.secret(key.privateKeyPem),
             };
         }
-        this.certificates = certificates;
+        this.certificates = certificates as Record<K, ServiceCertificate>;
         this.registerOutputs({ caCertPem: this.caCertPem });
     }
 }

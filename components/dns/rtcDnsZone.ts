@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 import { address, domainName, ownerName, port } from "../common/grammar";
 import { Checker, RtcConfigError, show } from "../common/validation";
-import { HostContext, keepServiceRunning, writeFile } from "../host/primitives";
+import { HostContext, ensureLine, keepServiceRunning, writeFile } from "../host/primitives";
 import { RtcHost } from "../host/rtcHost";
 import { DnsRecord, recordKey, uniqueRecords } from "./records";
 import { NameServer, renderZone, zoneRecords } from "./zone";
@@ -101,13 +101,17 @@ export class RtcDnsZone extends pulumi.ComponentResource {
         } else if (backend.kind === "bind") {
             const host = backend.host;
             const packages = host.requirePackages(["bind9", "bind9-utils"]);
-            const ctx: HostContext = { host, parent: this, prefix: name, after: [packages] };
+            const ctx: HostContext = { host, parent: this, owner: `RtcDnsZone "${name}"`, prefix: name, after: [packages] };
+            // Each zone in its own files, included from named.conf.local by one line: zones this component did
+            // not make, and other RtcDnsZones on the host, are left alone.
             const zonePath = `/etc/bind/db.${args.domain}`;
+            const stanzaPath = `/etc/bind/pulumi-rtc/${args.domain}.conf`;
             const zoneFile = writeFile(ctx, { path: zonePath, content: this.zoneText, group: "bind" });
-            const conf = writeFile(ctx, { path: "/etc/bind/named.conf.local", content: renderNamedConfLocal(args.domain, zonePath), group: "bind" });
+            const stanza = writeFile(ctx, { path: stanzaPath, content: renderZoneStanza(args.domain, zonePath), group: "bind" });
+            const included = ensureLine(ctx, { path: "/etc/bind/named.conf.local", line: `include "${stanzaPath}";`, replaceIfStartsWith: "// Managed by pulumi-rtc" });
             keepServiceRunning(ctx, {
                 unit: "named",
-                files: [zoneFile, conf],
+                files: [zoneFile, stanza, included],
                 onChange: "reload",
                 check: `named-checkconf && named-checkzone -q ${args.domain} ${zonePath}`,
             });
@@ -116,8 +120,9 @@ export class RtcDnsZone extends pulumi.ComponentResource {
     }
 }
 
-export function renderNamedConfLocal(domain: string, zonePath: string): string {
-    refuseControlCharacters("renderNamedConfLocal", { domain, zonePath });
+/** The zone's stanza for named, in its own file. */
+export function renderZoneStanza(domain: string, zonePath: string): string {
+    refuseControlCharacters("renderZoneStanza", { domain, zonePath });
     return [
         "// Managed by pulumi-rtc (Pulumi). Do not edit by hand:",
         "// changes are overwritten by the next `pulumi up`.",

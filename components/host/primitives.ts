@@ -1,10 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { remote } from "@pulumi/command";
 import { secretsUsed } from "../common/managed";
+import { RtcConfigError } from "../common/validation";
 import { ServiceCertificate } from "../common/tls";
 import { recordFile } from "./registry";
 import { RtcHost } from "./rtcHost";
-import { SECRET_DIR, generateSecretScript, linkScript, serviceScript, writeFileScript } from "./scripts";
+import { SECRET_DIR, ensureLineScript, generateSecretScript, linkScript, serviceScript, writeFileScript } from "./scripts";
 
 // The host primitives. Every daemon component uses these; none writes SSH or shell plumbing of its own.
 
@@ -12,6 +13,8 @@ export interface HostContext {
     readonly host: RtcHost;
     /** The component that owns the resources. */
     readonly parent: pulumi.Resource;
+    /** How messages name that component, such as `TurnServer "turn"`. */
+    readonly owner: string;
     /** Prefix of resource names, usually the component's name. */
     readonly prefix: string;
     /** What must run first, usually the host's package transaction. */
@@ -45,6 +48,7 @@ export function hostSecret(ctx: HostContext, name: string, value: pulumi.Input<s
  * (`secret`). Synth shows a placeholder in its place.
  */
 export function writeValueFile(ctx: HostContext, id: string, spec: FileSpec, value: pulumi.Input<string>, secret: boolean): HostFile {
+    claimFile(ctx, spec.path);
     const mode = spec.mode ?? (secret ? "0640" : "0644");
     const placeholder = secret ? `@@SECRET:${id}@@\n` : `@@VALUE:${id}: known at deployment@@\n`;
     recordFile({ host: ctx.host.hostName, path: spec.path, content: placeholder, mode, owner: spec.owner ?? "root", group: spec.group ?? "root" });
@@ -68,6 +72,7 @@ export function writeFile(ctx: HostContext, spec: FileSpec, secrets: Record<stri
     const used = secretsUsed(spec.content);
     const missing = used.filter((s) => !secrets[s]);
     if (missing.length) throw new Error(`${spec.path} refers to secrets ${missing.join(", ")} that were not given`);
+    claimFile(ctx, spec.path);
     const mode = spec.mode ?? (used.length ? "0640" : "0644");
     recordFile({ host: ctx.host.hostName, path: spec.path, content: spec.content, mode, owner: spec.owner ?? "root", group: spec.group ?? "root" });
     const deps = used.map((s) => secrets[s]);
@@ -104,7 +109,17 @@ function remoteCommand(ctx: HostContext, id: string,
     }, { parent: ctx.parent, dependsOn, additionalSecretOutputs: args.secretOutputs ?? [] });
 }
 
+/**
+ * One line in a file that others write too (such as `include` lines in BIND's named.conf.local): added when
+ * missing, nothing else in the file touched. `replaceIfStartsWith` marks a file an earlier version wrote whole.
+ */
+export function ensureLine(ctx: HostContext, spec: { readonly path: string; readonly line: string; readonly replaceIfStartsWith?: string }): HostFile {
+    const command = remoteCommand(ctx, `line-${slug(spec.path)}`, { create: ensureLineScript(spec.path, spec.line, spec.replaceIfStartsWith) }, ctx.after);
+    return { path: spec.path, command, revision: command.stdout.apply((s) => s.trim()) };
+}
+
 export function writeLink(ctx: HostContext, path: string, target: string): HostFile {
+    claimFile(ctx, path);
     recordFile({ host: ctx.host.hostName, path, content: "", mode: "0777", owner: "root", group: "root", linkTo: target });
     const command = remoteCommand(ctx, slug(path), { create: linkScript(path, target) }, ctx.after);
     return { path, command, revision: pulumi.output(`link:${target}`) };
@@ -144,6 +159,20 @@ export function keepServiceRunning(ctx: HostContext, spec: ServiceSpec): remote.
         [...ctx.after, ...spec.files.map((f) => f.command), ...(spec.dependsOn ?? [])]);
 }
 
+const writers = new WeakMap<RtcHost, Map<string, string>>();
+
+/** One writer per file on a host: a second component that would write the same file is refused, naming both. */
+function claimFile(ctx: HostContext, path: string): void {
+    const files = writers.get(ctx.host) ?? new Map<string, string>();
+    writers.set(ctx.host, files);
+    const first = files.get(path);
+    if (first !== undefined && first !== ctx.owner) {
+        throw new RtcConfigError(ctx.owner, path, `is already written on ${ctx.host.fqdn} by ${first}`,
+            `place ${ctx.owner} on another host, or let ${first} alone serve what both need`);
+    }
+    files.set(path, ctx.owner);
+}
+
 function slug(path: string): string {
     return path.replace(/^\/+/, "").replace(/[^A-Za-z0-9.]+/g, "-");
 }
@@ -154,6 +183,7 @@ function slug(path: string): string {
  */
 export function hostGeneratedSecret(ctx: HostContext, name: string): HostFile {
     const path = `${SECRET_DIR}/${name}`;
+    claimFile(ctx, path);
     recordFile({ host: ctx.host.hostName, path, content: `@@SECRET:${name}: generated on the host@@\n`, mode: "0600", owner: "root", group: "root" });
     const command = runStep(ctx, { id: `secret-${name}`, script: generateSecretScript(path) });
     return { path, command, revision: pulumi.output("generated-on-host") };

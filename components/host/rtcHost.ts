@@ -40,9 +40,9 @@ export class RtcHost extends pulumi.ComponentResource {
     readonly ipv6: readonly Required<HostAddress>[];
     readonly connection: pulumi.Input<types.input.remote.ConnectionArgs>;
     private readonly readyAfter: pulumi.Input<pulumi.Resource>[];
-    private readonly wantedPackages = new Set<string>();
-    private packagesCommand?: remote.Command;
-    private packagesSealed = false;
+    private readonly resourceName: string;
+    /** apt transactions, in order; the last one takes requests until the current turn of the event loop ends. */
+    private readonly packageBatches: { readonly wanted: Set<string>; readonly command: remote.Command; sealed: boolean }[] = [];
 
     constructor(name: string, args: RtcHostArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rtc:index:RtcHost", name, {}, opts);
@@ -56,6 +56,7 @@ export class RtcHost extends pulumi.ComponentResource {
         const hostKey = (args.connection as { hostKey?: unknown } | undefined)?.hostKey;
         if (typeof hostKey === "string") c.rule("connection.hostKey", hostKey, hostKeyRule);
         c.done();
+        this.resourceName = name;
         this.fqdn = args.fqdn;
         this.hostName = args.fqdn.split(".")[0];
         this.domain = args.fqdn.split(".").slice(1).join(".");
@@ -79,28 +80,32 @@ export class RtcHost extends pulumi.ComponentResource {
     }
 
     /**
-     * Asks for packages. Every component's request made while the program is being declared lands in one
-     * apt transaction per host; the returned resource is that transaction.
+     * Asks for packages. Requests made in the same turn of the event loop (every component a program declares
+     * at once) land in one apt transaction; a component declared later, after an `await`, gets a further
+     * transaction that runs after the ones before it. The returned resource is the request's transaction.
      */
     requirePackages(packages: readonly string[]): remote.Command {
-        if (this.packagesSealed) {
-            throw new Error(`RtcHost "${this.fqdn}": packages ${packages.join(", ")} were requested after the host's apt transaction was declared; create components synchronously`);
-        }
-        packages.forEach((p) => this.wantedPackages.add(p));
-        if (!this.packagesCommand) {
-            const sealed = new Promise<string>((resolve) => setImmediate(() => {
-                this.packagesSealed = true;
-                resolve(aptInstallScript([...this.wantedPackages]));
+        let batch = this.packageBatches.find((b) => !b.sealed);
+        if (!batch) {
+            const wanted = new Set<string>();
+            const previous = this.packageBatches[this.packageBatches.length - 1]?.command;
+            const script = new Promise<string>((resolve) => setImmediate(() => {
+                batch!.sealed = true;
+                resolve(aptInstallScript([...wanted]));
             }));
-            this.packagesCommand = new remote.Command(`${this.hostName}-packages`, {
+            const n = this.packageBatches.length;
+            const command = new remote.Command(n === 0 ? `${this.resourceName}-packages` : `${this.resourceName}-packages-${n + 1}`, {
                 connection: this.connection,
-                create: pulumi.output(sealed),
+                create: pulumi.output(script),
                 logging: "stderr",
-        // Needs AcceptEnv on the server, and nothing here reads the previous output.
-        addPreviousOutputInEnv: false,
-            }, { parent: this, dependsOn: this.readyAfter });
+                // Needs AcceptEnv on the server, and nothing here reads the previous output.
+                addPreviousOutputInEnv: false,
+            }, { parent: this, dependsOn: previous ? [previous] : this.readyAfter });
+            batch = { wanted, command, sealed: false };
+            this.packageBatches.push(batch);
         }
-        return this.packagesCommand;
+        packages.forEach((p) => batch!.wanted.add(p));
+        return batch.command;
     }
 }
 

@@ -80,6 +80,28 @@ const keyedRevision = [
     `cat "$key" "$path" | sha256sum | cut -d' ' -f1`,
 ];
 
+/**
+ * Makes sure a file shared with others (the administrator, other components) holds one line, appending it
+ * when missing, under a lock. A file that starts with `replaceIfStartsWith` was wholly ours in an earlier
+ * version and is replaced by the line. Prints the file's sha256.
+ */
+export function ensureLineScript(path: string, line: string, replaceIfStartsWith?: string): string {
+    return [
+        strict,
+        `path=${shellQuote(path)}`,
+        `line=${shellQuote(line)}`,
+        `mkdir -p "$(dirname "$path")" /run/lock`,
+        `exec 9>"/run/lock/pulumi-rtc-$(printf '%s' "$path" | tr / _).lock"`,
+        `flock 9`,
+        `touch "$path"`,
+        ...(replaceIfStartsWith
+            ? [`if head -n 1 "$path" | grep -qF ${shellQuote(replaceIfStartsWith)}; then printf '%s\n' "$line" > "$path"`,
+                `elif ! grep -qxF "$line" "$path"; then printf '%s\n' "$line" >> "$path"; fi`]
+            : [`grep -qxF "$line" "$path" || printf '%s\n' "$line" >> "$path"`]),
+        `sha256sum "$path" | cut -d' ' -f1`,
+    ].join("\n");
+}
+
 /** A symbolic link, replaced only when it points elsewhere. */
 export function linkScript(path: string, target: string): string {
     return [

@@ -107,7 +107,7 @@ export class SipProxy extends pulumi.ComponentResource {
 
         // Install
         const packages = host.requirePackages(["mariadb-server", "kamailio", "kamailio-mysql-modules", "kamailio-tls-modules"]);
-        const ctx: HostContext = { host, parent: this, prefix: name, after: [packages] };
+        const ctx: HostContext = { host, parent: this, owner: `SipProxy "${name}"`, prefix: name, after: [packages] };
 
         // MariaDB: secured, then running
         const mariadbFile = writeFile(ctx, { path: "/etc/mysql/mariadb.conf.d/90-pulumi-rtc.cnf", content: renderMariadbConf() });

@@ -99,11 +99,11 @@ export class TurnServer extends pulumi.ComponentResource {
         this.hostname = hostname;
         this.realm = realm;
         this.ipv4 = ipv4;
-        this.dnsRecords = turnRecords({ domain, hostname, ipv4, ipv6: [], port, tlsPort: tls?.port });
+        this.dnsRecords = turnRecords({ domain, hostname, ipv4, ipv6, port, tlsPort: tls?.port });
 
         // Install
         const packages = host.requirePackages(["coturn", "sqlite3"]);
-        const ctx: HostContext = { host, parent: this, prefix: name, after: [packages] };
+        const ctx: HostContext = { host, parent: this, owner: `TurnServer "${name}"`, prefix: name, after: [packages] };
 
         // Configure
         const secrets: Record<string, HostFile> = {};

@@ -99,7 +99,7 @@ export class XmppServer extends pulumi.ComponentResource {
 
         // Install
         const packages = host.requirePackages(["prosody", "lua-unbound"]);
-        const ctx: HostContext = { host, parent: this, prefix: name, after: [packages] };
+        const ctx: HostContext = { host, parent: this, owner: `XmppServer "${name}"`, prefix: name, after: [packages] };
 
         // Configure
         const files: HostFile[] = Object.entries(rendered).map(([path, content]) => writeFile(ctx, { path, content, group: "prosody", mode: "0640" }));

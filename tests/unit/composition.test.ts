@@ -1,0 +1,79 @@
+import * as pulumi from "@pulumi/pulumi";
+import { RtcCertificates } from "../../components/certs/rtcCertificates";
+import { RtcDnsZone } from "../../components/dns/rtcDnsZone";
+import { RtcHost } from "../../components/host/rtcHost";
+import { TurnServer } from "../../components/turn/turnServer";
+import { XmppServer } from "../../components/xmpp/xmppServer";
+import { seedHost } from "./helpers";
+
+// How components compose in a program a user writes: several hosts, several components on one host,
+// components made after an `await`, and the types a caller sees.
+
+interface Registered { type: string; name: string; inputs: Record<string, unknown> }
+const registered: Registered[] = [];
+
+beforeAll(() => pulumi.runtime.setMocks({
+    newResource: (a) => {
+        registered.push({ type: a.type, name: a.name, inputs: a.inputs });
+        return { id: `${a.name}-id`, state: { ...a.inputs, stdout: "rev" } };
+    },
+    call: (a) => a.inputs,
+}, "test", "test", true));
+
+const settle = () => new Promise((r) => setTimeout(r, 50));
+const named = (prefix: string) => registered.filter((r) => r.name.startsWith(prefix)).map((r) => r.name).sort();
+const connection = { host: "198.51.100.19", user: "root", hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMIRNQVkSFSnzUJbfBqupWB71rjO2z/fMQiZvQ1ccYjw" };
+
+it("two hosts with the same short name get their own apt transactions (their own URNs)", async () => {
+    const a = new RtcHost("dc1-server1", { fqdn: "server1.falcot.com", ipv4: ["198.51.100.19"], connection });
+    const b = new RtcHost("dc2-server1", { fqdn: "server1.falcot.org", ipv4: ["198.51.100.29"], connection });
+    a.requirePackages(["coturn"]);
+    b.requirePackages(["coturn"]);
+    await settle();
+    expect([...named("dc1-server1-packages"), ...named("dc2-server1-packages")]).toEqual(["dc1-server1-packages", "dc2-server1-packages"]);
+});
+
+it("a TURN server that listens on IPv6 publishes its AAAA record", () => {
+    const turn = new TurnServer("turn-v6", { host: seedHost("v6host"), ipv6: ["2001:db8:1000:2000::19"] });
+    expect(turn.dnsRecords).toContainEqual({ type: "AAAA", name: "turn-server.falcot.com", address: "2001:db8:1000:2000::19" });
+    expect(turn.configText).toContain("listening-ip=2001:db8:1000:2000::19");
+});
+
+it("a second component that would write the same file on a host is refused, naming both", () => {
+    const host = seedHost("shared");
+    new TurnServer("turn-a", { host });
+    expect(() => new TurnServer("turn-b", { host })).toThrow(/TurnServer "turn-b": \/etc\/turnserver.conf is already written on shared.falcot.com by TurnServer "turn-a"/);
+});
+
+it("two BIND zones on one host each get their own files and include line", async () => {
+    const host = seedHost("ns");
+    const ns = [{ name: "ns.example.net" }];
+    new RtcDnsZone("zone-com", { domain: "falcot.com", records: [], nameServers: ns, backend: { kind: "bind", host } });
+    new RtcDnsZone("zone-org", { domain: "falcot.org", records: [], nameServers: ns, backend: { kind: "bind", host } });
+    await settle();
+    const lines = registered.filter((r) => /^zone-(com|org)-line-/.test(r.name)).map((r) => String(r.inputs.create));
+    expect(lines.map((s) => /line='(.*)'/.exec(s)?.[1]).sort()).toEqual(['include "/etc/bind/pulumi-rtc/falcot.com.conf";', 'include "/etc/bind/pulumi-rtc/falcot.org.conf";']);
+    expect(named("zone-com-etc-bind")).toEqual(["zone-com-etc-bind-db.falcot.com", "zone-com-etc-bind-pulumi-rtc-falcot.com.conf"]);
+});
+
+it("a component made after an await joins the host's next apt transaction", async () => {
+    const host = seedHost("late");
+    new TurnServer("turn-early", { host });
+    await settle();
+    const xmpp = new XmppServer("xmpp-late", { host });
+    expect(xmpp.hostname).toBe("xmpp-gw.falcot.com");
+    await settle();
+    expect(named("late-packages")).toEqual(["late-packages", "late-packages-2"]);
+    const scripts = registered.filter((r) => r.name.startsWith("late-packages")).map((r) => String(r.inputs.create));
+    expect(scripts.map((t) => /packages='([^']*)'/.exec(t)?.[1])).toEqual(["coturn sqlite3", "lua-unbound prosody"]);
+});
+
+it("types certificates by the ids the caller gave", () => {
+    const certs = new RtcCertificates("typed", { certificates: { turn: ["turn-server.falcot.com"], sip: ["sip-proxy.falcot.com"] } });
+    expect(Object.keys(certs.certificates).sort()).toEqual(["sip", "turn"]);
+    const typo = () => {
+        // @ts-expect-error: "trun" is not one of the ids, so this does not compile (npx tsc --noEmit checks it).
+        return certs.certificates.trun;
+    };
+    expect(typo()).toBeUndefined();
+});

@@ -45,7 +45,9 @@ export interface RtcDnsZoneArgs {
  * zone as BIND text (`zoneText`), in the seed's db.falcot.com form, corrected.
  */
 export class RtcDnsZone extends pulumi.ComponentResource {
+    /** The whole zone as BIND text, SOA and NS included, whatever the backend. */
     readonly zoneText: string;
+    /** Every record of the zone, SOA excepted. */
     readonly records: readonly DnsRecord[];
 
     constructor(name: string, args: RtcDnsZoneArgs, opts?: pulumi.ComponentResourceOptions) {

@@ -33,11 +33,17 @@ export interface RtcHostArgs {
  * through the primitives in `primitives.ts`; the host owns the single apt transaction they share.
  */
 export class RtcHost extends pulumi.ComponentResource {
+    /** The host's fully qualified name. */
     readonly fqdn: string;
+    /** The domain of `fqdn`, the services' default domain. */
     readonly domain: string;
+    /** The first label of `fqdn`. */
     readonly hostName: string;
+    /** Public IPv4 addresses, each with the address bound on the host behind it. */
     readonly ipv4: readonly Required<HostAddress>[];
+    /** Public IPv6 addresses, each with the address bound on the host behind it. */
     readonly ipv6: readonly Required<HostAddress>[];
+    /** How every remote step reaches the host. */
     readonly connection: pulumi.Input<types.input.remote.ConnectionArgs>;
     private readonly readyAfter: pulumi.Input<pulumi.Resource>[];
     private readonly resourceName: string;

@@ -30,9 +30,11 @@ export interface LocalHostArgs {
  * Destroying it removes the container, namespace and links; the base image and apt caches stay.
  */
 export class LocalHost extends pulumi.ComponentResource {
+    /** The host, for the service components. */
     readonly host: RtcHost;
     /** The SSH private key that logs in as root (secret). */
     readonly sshPrivateKey: pulumi.Output<string>;
+    /** The container's ed25519 host key, pinned by every connection. */
     readonly hostPublicKey: pulumi.Output<string>;
 
     constructor(name: string, args: LocalHostArgs, opts?: pulumi.ComponentResourceOptions) {

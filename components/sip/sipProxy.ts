@@ -26,8 +26,11 @@ const argKinds: ArgKinds<SipProxyArgs> = {
  * packaged kamailio.cfg, creates the database once, adds subscribers and keeps both daemons running.
  */
 export class SipProxy extends pulumi.ComponentResource {
+    /** The A/AAAA, SRV and NAPTR records SIP clients use to find the proxy (RFC 3263). */
     readonly dnsRecords: DnsRecord[];
+    /** The domain of users' SIP addresses, such as `sip.falcot.com`. */
     readonly sipDomain: string;
+    /** The proxy's own name, such as `sip-proxy.falcot.com`. */
     readonly hostname: string;
     /** CA certificate that signed the proxy's certificate, when the proxy made its own. */
     readonly caCertPem?: pulumi.Output<string>;

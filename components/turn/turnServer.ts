@@ -25,10 +25,13 @@ const argKinds: ArgKinds<TurnServerArgs> = {
 export class TurnServer extends pulumi.ComponentResource {
     /** The DNS records clients use to find this server. */
     readonly dnsRecords: DnsRecord[];
+    /** The name clients connect to, such as `turn-server.falcot.com`. */
     readonly hostname: string;
+    /** The long-term credential realm. */
     readonly realm: string;
     /** The rendered configuration; secrets are placeholders. */
     readonly configText: string;
+    /** The IPv4 addresses coturn listens and relays on. */
     readonly ipv4: readonly string[];
 
     constructor(name: string, args: TurnServerArgs, opts?: pulumi.ComponentResourceOptions) {

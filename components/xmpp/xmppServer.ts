@@ -22,10 +22,15 @@ const argKinds: ArgKinds<XmppServerArgs> = {
  * linked into conf.d, with multi-user chat, places the certificate, adds accounts and keeps it running.
  */
 export class XmppServer extends pulumi.ComponentResource {
+    /** The A/AAAA and SRV records XMPP clients and servers use (XEP-0368 for direct TLS). */
     readonly dnsRecords: DnsRecord[];
+    /** The XMPP domains served, the first being the main one. */
     readonly domains: readonly string[];
+    /** The server's own name, such as `xmpp-gw.falcot.com`. */
     readonly hostname: string;
+    /** CA certificate that signed the server's certificate, when the server made its own. */
     readonly caCertPem?: pulumi.Output<string>;
+    /** Rendered files by path; secrets are placeholders. */
     readonly files: Readonly<Record<string, string>>;
 
     constructor(name: string, args: XmppServerArgs, opts?: pulumi.ComponentResourceOptions) {

@@ -1,4 +1,4 @@
-// Three tiers of tests (see README): unit, render, engine/e2e.
+// Tiers of tests (see README): unit, render, engine/e2e, and the package as a user installs it.
 const base = { preset: "ts-jest", testEnvironment: "node", transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] } };
 module.exports = {
     projects: [
@@ -6,6 +6,7 @@ module.exports = {
         { ...base, displayName: "render", testMatch: ["<rootDir>/tests/render/**/*.test.ts"] },
         { ...base, displayName: "engine", testMatch: ["<rootDir>/tests/engine/**/*.test.ts"] },
         { ...base, displayName: "e2e", testMatch: ["<rootDir>/tests/e2e/**/*.e2e.test.ts"] },
+        { ...base, displayName: "package", testMatch: ["<rootDir>/tests/package/**/*.test.ts"] },
     ],
     testTimeout: 1800000,
 };

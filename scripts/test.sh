@@ -5,6 +5,7 @@
 #   engine - the real Pulumi engine, offline, over SSH into a network namespace
 #   e2e    - `npm run up:local` in both layouts, exercised by dig, turnutils, sipsak, TLS SIP and XMPP
 #            clients, then `npm run down:local`
+#   package - the npm tarball installed into a fresh program; README and examples/ compiled and run
 # Needs root (apt, network namespaces, containers). Extra arguments go to jest, e.g.
 # `npm test -- --selectProjects unit render` for the fast tiers.
 set -euo pipefail
@@ -21,5 +22,5 @@ log "type check and lint"
 npx tsc --noEmit -p .
 npx eslint .
 
-log "jest: unit, render, engine, e2e"
+log "jest: unit, render, engine, e2e, package"
 npx jest --ci "$@"

@@ -1,0 +1,93 @@
+// The package as a user gets it: `npm pack`, the tarball installed into a fresh program beside
+// @pulumi/pulumi, the README's component examples and examples/typescript type-checked under `strict`
+// and run under Pulumi mocks. Needs the npm registry (or npm's cache) for the package's dependencies.
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+const root = path.resolve(__dirname, "../..");
+const SETUP_TIMEOUT = 15 * 60 * 1000;
+let tmp = "";
+let tarball = "";
+let consumer = "";
+
+const run = (cmd: string, args: string[], cwd: string) => execFileSync(cmd, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 * 1024 * 1024 });
+const tsc = (args: string[]) => run(process.execPath, [path.join(root, "node_modules/typescript/bin/tsc"), ...args], consumer);
+
+/** The README's TypeScript blocks of "The components", in order: they must make one program. */
+function readmeProgram(): string {
+    const readme = fs.readFileSync(path.join(root, "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("## The components"), readme.indexOf("### Layouts"));
+    const blocks = [...section.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
+    expect(blocks.length).toBeGreaterThanOrEqual(6);
+    return blocks.join("\n");
+}
+
+beforeAll(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "rtc-package-"));
+    const packed = run("npm", ["pack", "--silent", "--pack-destination", tmp], root).trim().split("\n").pop()!;
+    tarball = path.join(tmp, packed);
+    consumer = path.join(tmp, "consumer");
+    fs.mkdirSync(consumer);
+    for (const f of ["Pulumi.yaml", "index.ts", "tsconfig.json"]) fs.copyFileSync(path.join(root, "examples/typescript", f), path.join(consumer, f));
+    fs.writeFileSync(path.join(consumer, "readme.ts"), readmeProgram());
+    const pulumiVersion = (JSON.parse(fs.readFileSync(path.join(root, "node_modules/@pulumi/pulumi/package.json"), "utf8")) as { version: string }).version;
+    fs.writeFileSync(path.join(consumer, "package.json"), JSON.stringify({ name: "consumer", private: true, dependencies: { "@pulumi/pulumi": pulumiVersion, "pulumi-rtc": `file:${tarball}` } }, null, 2));
+    run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"], consumer);
+}, SETUP_TIMEOUT);
+
+afterAll(() => {
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+test("the tarball holds only the library, its shell layer, README, LICENSE and CHANGELOG", () => {
+    const files = run("tar", ["-tzf", tarball], tmp).trim().split("\n").map((f) => f.replace(/^package\//, "")).sort();
+    const allowed = /^(bin\/.+\.(js|d\.ts)|scripts\/local\/host\.sh|scripts\/local\/install-host-deps\.sh|scripts\/apt-ensure\.sh|README\.md|LICENSE|CHANGELOG\.md|package\.json)$/;
+    expect(files.filter((f) => !allowed.test(f))).toEqual([]);
+    expect(files.filter((f) => /test|__snapshots__|fixture|toolchain|stacks\/|examples\//.test(f))).toEqual([]);
+    for (const must of ["bin/index.js", "bin/index.d.ts", "scripts/local/host.sh", "README.md", "LICENSE", "CHANGELOG.md"]) expect(files).toContain(must);
+    expect(files.length).toBeLessThan(80);
+});
+
+test("the package exposes only its entry point, and needs no Cloudflare SDK", () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(consumer, "node_modules/pulumi-rtc/package.json"), "utf8")) as Record<string, unknown>;
+    expect(Object.keys(pkg.exports as object)).toEqual([".", "./package.json"]);
+    expect(fs.existsSync(path.join(consumer, "node_modules/@pulumi/cloudflare"))).toBe(false);
+    const deep = () => run(process.execPath, ["-e", "require('pulumi-rtc/bin/host/primitives')"], consumer);
+    expect(deep).toThrow(/ERR_PACKAGE_PATH_NOT_EXPORTED/);
+});
+
+test("examples/typescript and the README's examples type-check under strict from the installed package", () => {
+    expect(() => tsc(["-p", "tsconfig.json"])).not.toThrow();
+    expect(() => tsc(["--strict", "--noEmit", "--target", "ES2020", "--module", "commonjs", "--esModuleInterop", "readme.ts"])).not.toThrow();
+});
+
+test("both programs run under mocks and declare every component, without Cloudflare", () => {
+    tsc(["--strict", "--target", "ES2020", "--module", "commonjs", "--esModuleInterop", "--outDir", "out", "index.ts", "readme.ts"]);
+    fs.writeFileSync(path.join(consumer, "mock-run.js"), `
+const pulumi = require("@pulumi/pulumi");
+const seen = [];
+pulumi.runtime.setMocks({
+    newResource: (a) => { seen.push(a.type + "::" + a.name); return { id: a.name + "-id", state: { ...a.inputs, stdout: "rev" } }; },
+    call: (a) => a.inputs,
+}, "example", "dev", true);
+const secret = (v) => v;
+pulumi.runtime.setAllConfig({
+    "example:sshPrivateKey": "-----BEGIN OPENSSH PRIVATE KEY-----\\nAAAA\\n-----END OPENSSH PRIVATE KEY-----\\n",
+    "example:rolandPassword": "roland's long password", "example:adminPassword": "admin's long password",
+    "example:joePassword": "joe's long password", "example:turnSecret": "0123456789abcdef0123456789abcdef",
+}, ["example:sshPrivateKey", "example:rolandPassword", "example:adminPassword", "example:joePassword", "example:turnSecret"].map(secret));
+const program = require(process.argv[2]);
+setTimeout(() => { console.log(JSON.stringify({ seen, exports: Object.keys(program) })); }, 1500);
+`);
+    for (const program of ["index.js", "readme.js"]) {
+        const out = JSON.parse(run(process.execPath, ["mock-run.js", `./out/${program}`], consumer).trim().split("\n").pop()!) as { seen: string[]; exports: string[] };
+        const types = new Set(out.seen.map((s) => s.split("::")[0]));
+        for (const t of ["RtcHost", "RtcCertificates", "TurnServer", "SipProxy", "XmppServer", "RtcDnsZone"]) expect({ program, t, declared: types.has(`rtc:index:${t}`) }).toEqual({ program, t, declared: true });
+        expect({ program, types: [...types].filter((t) => t.startsWith("cloudflare")) }).toEqual({ program, types: [] });
+        expect(out.seen).toContain("command:remote:Command::server1-packages");
+        expect(out.seen.filter((s) => s.startsWith("tls:index/privateKey:PrivateKey")).length).toBe(4); // one CA, three services: no stray CAs
+        expect(out.exports.sort()).toEqual(["caCertPem", "zoneText"]);
+    }
+});

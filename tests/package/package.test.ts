@@ -91,3 +91,23 @@ setTimeout(() => { console.log(JSON.stringify({ seen, exports: Object.keys(progr
         expect(out.exports.sort()).toEqual(["caCertPem", "zoneText"]);
     }
 });
+
+test("every public property of the installed components has a doc comment", () => {
+    const dir = path.join(consumer, "node_modules/pulumi-rtc/bin");
+    const undocumented: string[] = [];
+    let properties = 0;
+    for (const file of fs.readdirSync(dir, { recursive: true }).map(String).filter((f) => f.endsWith(".d.ts"))) {
+        const lines = fs.readFileSync(path.join(dir, file), "utf8").split("\n");
+        let inClass = false;
+        lines.forEach((line, i) => {
+            if (/^export declare class \w+.* extends pulumi\.ComponentResource/.test(line)) inClass = true;
+            else if (/^}/.test(line)) inClass = false;
+            else if (inClass && /^ {4}readonly \w+/.test(line)) {
+                properties++;
+                if (!/\*\/\s*$/.test(lines[i - 1])) undocumented.push(`${file}: ${line.trim()}`);
+            }
+        });
+    }
+    expect(properties).toBeGreaterThan(20);
+    expect(undocumented).toEqual([]);
+});

@@ -90,7 +90,8 @@ const host = strict({
         address: text(grammar.endpoint, "an address or DNS name").optional(),
         port: ruled(z.number({ error: typeError("a TCP port", "use a whole number from 1 to 65535", "number") }), grammar.port).default(22),
         user: text(grammar.userName, "a user name").default("root"),
-        hostKey: text(grammar.hostKey, "a host key").optional(),
+        hostKey: z.string({ error: typeError("a host key", "paste the server's ed25519 host key, or `ssh-keyscan -t ed25519 HOST` output as it is", "string") })
+            .transform(grammar.normaliseHostKey).pipe(text(grammar.hostKey, "a host key")).optional(),
     }, "SSH settings").default({ port: 22, user: "root" }),
     ipv4: hostAddresses(4, "198.51.100.19").min(1, { error: `is empty${SEP}list the host's public IPv4 addresses` }),
     ipv6: hostAddresses(6, "2001:db8:1000:2000::19").default([]),

@@ -187,6 +187,24 @@ export const port: Rule = (v) => Number.isInteger(v) && (v as number) > 0 && (v 
 export const cloudflareZoneId: Rule = (v) => typeof v === "string" && /^[0-9a-f]{32}$/.test(v)
     ? undefined : flaw(v, "a Cloudflare zone id", "give the zone id from Cloudflare's dashboard (32 lower-case hex digits)");
 
+const keyTypes = /^(ssh-ed25519|ecdsa-sha2-nistp(?:256|384|521)|ssh-rsa|ssh-dss|sk-\S+)$/;
+
+/**
+ * A host key as people paste it, made into one `TYPE KEY` line: `ssh-keyscan` output as it is printed (a host
+ * field first, `#` comment lines, one line per key type: the ed25519 one is taken, else ECDSA), or a
+ * `.pub` file's line with its comment. Anything else comes back unchanged, for the rule to refuse.
+ */
+export function normaliseHostKey(v: string): string {
+    const lines = v.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith("#")).map((l) => l.split(/\s+/));
+    const entries = lines.map((f) => (keyTypes.test(f[0]) ? f : f.slice(1)));
+    // Each line: TYPE KEY, with at most one comment word after it (a .pub line) or one host field before it.
+    if (entries.some((f) => !keyTypes.test(f[0] ?? "") || f.length < 2 || f.length > 3)) return v;
+    const keys = [...new Set(entries.map((f) => `${f[0]} ${f[1]}`))];
+    const of = (type: (t: string) => boolean) => keys.filter((k) => type(k.split(" ")[0]));
+    const candidates = [of((t) => t === "ssh-ed25519"), of((t) => t.startsWith("ecdsa-")), keys].find((list) => list.length > 0) ?? [];
+    return candidates.length === 1 ? candidates[0] : v; // two keys of one type: which to pin is not ours to guess
+}
+
 /**
  * One public host key as authorized_keys writes it, and nothing after it: an ed25519 or ECDSA key (the command
  * provider asks the server for the pinned key's type only; for RSA that is the SHA-1 "ssh-rsa" signature,
@@ -194,7 +212,7 @@ export const cloudflareZoneId: Rule = (v) => typeof v === "string" && /^[0-9a-f]
  */
 export const hostKey: Rule = (v) => {
     const fix = "pin the server's ed25519 host key: the line `cat /etc/ssh/ssh_host_ed25519_key.pub` prints on it, " +
-        "or `ssh-keyscan -t ed25519 HOST` without the host name (RSA keys cannot be pinned)";
+        "or the output of `ssh-keyscan -t ed25519 HOST` as it is (RSA keys cannot be pinned)";
     const m = typeof v === "string" ? /^(ssh-ed25519|ecdsa-sha2-nistp(?:256|384|521)) ([A-Za-z0-9+/]+={0,2})(?: [\x21-\x7e]+)?$/.exec(v.trim()) : null;
     if (!m) return flaw(v, "an ed25519 or ECDSA public host key", fix);
     const blob = Buffer.from(m[2], "base64");

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { remote, types } from "@pulumi/command";
-import { address, hostKey as hostKeyRule } from "../common/grammar";
+import { address, hostKey as hostKeyRule, normaliseHostKey } from "../common/grammar";
 import { Checker, isDomainName } from "../common/validation";
 import { aptInstallScript } from "./scripts";
 import { ArgKinds, checkArgs } from "../common/args";
@@ -60,7 +60,7 @@ export class RtcHost extends pulumi.ComponentResource {
         const ipv4 = normalise(c, "ipv4", args.ipv4 ?? [], 4);
         const ipv6 = normalise(c, "ipv6", args.ipv6 ?? [], 6);
         const hostKey = (args.connection as { hostKey?: unknown } | undefined)?.hostKey;
-        if (typeof hostKey === "string") c.rule("connection.hostKey", hostKey, hostKeyRule);
+        if (typeof hostKey === "string") c.rule("connection.hostKey", normaliseHostKey(hostKey), hostKeyRule);
         c.done();
         this.resourceName = name;
         this.fqdn = args.fqdn;
@@ -68,7 +68,8 @@ export class RtcHost extends pulumi.ComponentResource {
         this.domain = args.fqdn.split(".").slice(1).join(".");
         this.ipv4 = ipv4;
         this.ipv6 = ipv6;
-        this.connection = args.connection;
+        // A pasted host key (ssh-keyscan output, a .pub line) is pinned as the one `TYPE KEY` it holds.
+        this.connection = typeof hostKey === "string" ? { ...(args.connection as types.input.remote.ConnectionArgs), hostKey: normaliseHostKey(hostKey) } : args.connection;
         this.readyAfter = args.readyAfter ?? [];
         this.registerOutputs({ fqdn: this.fqdn, ipv4: this.ipv4, ipv6: this.ipv6 });
     }

@@ -103,7 +103,8 @@ describe("stack config: bad values fail with key path, value and fix", () => {
         ["a port as a string", host("ssh", { port: "22" }), "hosts.server1.ssh.port", "\"22\" (a string)"],
         ["a port out of range", host("ssh", { port: 70000 }), "hosts.server1.ssh.port", "70000"],
         ["an RSA host key", host("ssh", { hostKey: "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQ" }), "hosts.server1.ssh.hostKey", "RSA keys cannot be pinned"],
-        ["two host keys on two lines", host("ssh", { hostKey: `${hostKey}\n${hostKey}` }), "hosts.server1.ssh.hostKey", "ssh-ed25519"],
+        ["two different ed25519 host keys", host("ssh", { hostKey: `${hostKey}\nssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEXAMPLEEXAMPLEEXAMPLEEXAMPLEEXAMPLEEXAMPLE` }), "hosts.server1.ssh.hostKey", "ssh-ed25519"],
+        ["a host key with text after its comment", host("ssh", { hostKey: `${hostKey} root@server1 allow-everything` }), "hosts.server1.ssh.hostKey", "not an ed25519 or ECDSA public host key"],
         ["a host key whose data is of another type", host("ssh", { hostKey: "ssh-ed25519 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTY=" }), "hosts.server1.ssh.hostKey", "not a ssh-ed25519 key"],
         ["a shell line as the SSH user", host("ssh", { user: "root; rm -rf /" }), "hosts.server1.ssh.user", "\"root; rm -rf /\""],
         ["an unspecified SSH address", host("ssh", { address: "0.0.0.0" }), "hosts.server1.ssh.address", "unspecified"],
@@ -210,6 +211,7 @@ describe("good values pass", () => {
         ["private addresses behind 1:1 NAT", host("ipv4", [{ public: "198.51.100.19", private: "10.0.0.5" }, "198.51.100.20"])],
         ["an ECDSA host key with a comment", host("ssh", { hostKey: "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTY= root@server1" })],
         ["a host key with a trailing space", host("ssh", { hostKey: `${hostKey} ` })],
+        ["ssh-keyscan output as it is printed", host("ssh", { hostKey: `# 198.51.100.19:22 SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\n198.51.100.19 ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQ\n198.51.100.19 ${hostKey}\n198.51.100.19 ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTY=\n` })],
         ["a name as the SSH address", host("ssh", { address: "server1.falcot.com", port: 2222, user: "deploy" })],
         ["an SSH tunnel on loopback", host("ssh", { address: "127.0.0.1", port: 2222 })],
         ["the port443 layout", { ...cfg("layout", "port443"), hosts: { server1: { ipv4: ["198.51.100.19", "198.51.100.20", "198.51.100.21"] } } }],
@@ -238,5 +240,13 @@ describe("good values pass", () => {
         ] })],
     ])("%s", (_what, make) => {
         expect(failure(make)).toBeUndefined();
+    });
+});
+
+describe("a pasted host key is pinned as the one key it holds", () => {
+    it("takes the ed25519 line of ssh-keyscan output, and drops the host field and comments", () => {
+        const keyscan = `# 198.51.100.19:22 SSH-2.0-OpenSSH_9.2p1\n198.51.100.19 ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQ\n198.51.100.19 ${hostKey}\n`;
+        expect(parseFalcotConfig(host("ssh", { hostKey: keyscan })).hosts.server1.ssh.hostKey).toBe(hostKey);
+        expect(parseFalcotConfig(host("ssh", { hostKey: `${hostKey} root@server1\n` })).hosts.server1.ssh.hostKey).toBe(hostKey);
     });
 });

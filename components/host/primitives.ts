@@ -5,7 +5,9 @@ import { RtcConfigError } from "../common/validation";
 import { ServiceCertificate } from "../common/tls";
 import { recordFile } from "./registry";
 import { RtcHost } from "./rtcHost";
-import { SECRET_DIR, ensureLineScript, generateSecretScript, linkScript, serviceScript, writeFileScript } from "./scripts";
+import {
+    SECRET_DIR, ensureLineScript, generateSecretScript, linkScript, removeFileScript, removeLineScript, serviceScript, stopServiceScript, writeFileScript,
+} from "./scripts";
 
 // The host primitives. Every daemon component uses these; none writes SSH or shell plumbing of its own.
 
@@ -53,7 +55,7 @@ export function writeValueFile(ctx: HostContext, id: string, spec: FileSpec, val
     const placeholder = secret ? `@@SECRET:${id}@@\n` : `@@VALUE:${id}: known at deployment@@\n`;
     recordFile({ host: ctx.host.hostName, path: spec.path, content: placeholder, mode, owner: spec.owner ?? "root", group: spec.group ?? "root" });
     const stdin = secret ? pulumi.secret(value) : pulumi.output(value);
-    return commandForFile(ctx, id, spec, mode, stdin, { fillSecrets: false, secret });
+    return commandForFile(ctx, id, spec, mode, stdin, { fillSecrets: false, secret, keepOriginal: false });
 }
 
 /** A certificate (world-readable) and its private key (readable by root and the service's group). */
@@ -77,17 +79,18 @@ export function writeFile(ctx: HostContext, spec: FileSpec, secrets: Record<stri
     recordFile({ host: ctx.host.hostName, path: spec.path, content: spec.content, mode, owner: spec.owner ?? "root", group: spec.group ?? "root" });
     const deps = used.map((s) => secrets[s]);
     // A changed secret changes this file's command (see commandForFile), so the file is rewritten.
-    return commandForFile(ctx, slug(spec.path), spec, mode, spec.content, { fillSecrets: used.length > 0, secret: used.length > 0 }, deps);
+    return commandForFile(ctx, slug(spec.path), spec, mode, spec.content, { fillSecrets: used.length > 0, secret: used.length > 0, keepOriginal: true }, deps);
 }
 
 function commandForFile(ctx: HostContext, id: string, spec: FileSpec, mode: string, stdin: pulumi.Input<string>,
-    holds: { fillSecrets: boolean; secret: boolean }, deps: HostFile[] = []): HostFile {
+    holds: { fillSecrets: boolean; secret: boolean; keepOriginal: boolean }, deps: HostFile[] = []): HostFile {
     const script = writeFileScript({ path: spec.path, mode, owner: spec.owner ?? "root", group: spec.group ?? "root", ...holds });
     // Secret revisions are keyed on the host (REVISION_KEY), so they can stand in the script in plaintext.
     const create = deps.length
         ? pulumi.all(deps.map((d) => d.revision)).apply((revs) => `# secret revisions: ${revs.map((r) => r.slice(0, 16)).join(" ")}\n${script}`)
         : script;
-    const command = remoteCommand(ctx, id, { create, stdin, secretOutputs: holds.secret ? ["stderr"] : [] }, [...ctx.after, ...deps.map((d) => d.command)]);
+    const command = remoteCommand(ctx, id, { create, delete: removeFileScript(spec.path), stdin, secretOutputs: holds.secret ? ["stderr"] : [] },
+        [...ctx.after, ...deps.map((d) => d.command)]);
     // The provider never marks stdout secret; for a file that holds a secret it is a keyed hash.
     return { path: spec.path, command, revision: command.stdout.apply((s) => s.trim()) };
 }
@@ -97,11 +100,12 @@ function commandForFile(ctx: HostContext, id: string, spec: FileSpec, mode: stri
  * scripts print no secret there; the outputs of a command that handles a secret are secret in the state too.
  */
 function remoteCommand(ctx: HostContext, id: string,
-    args: { create: pulumi.Input<string>; stdin?: pulumi.Input<string>; secretOutputs?: ("stdout" | "stderr")[] },
+    args: { create: pulumi.Input<string>; delete?: string; stdin?: pulumi.Input<string>; secretOutputs?: ("stdout" | "stderr")[] },
     dependsOn: pulumi.Input<pulumi.Resource>[]): remote.Command {
     return new remote.Command(`${ctx.prefix}-${id}`, {
         connection: ctx.host.connection,
         create: args.create,
+        delete: args.delete,
         stdin: args.stdin,
         logging: "stderr",
         // Needs AcceptEnv on the server, and nothing here reads the previous output.
@@ -114,14 +118,15 @@ function remoteCommand(ctx: HostContext, id: string,
  * missing, nothing else in the file touched. `replaceIfStartsWith` marks a file an earlier version wrote whole.
  */
 export function ensureLine(ctx: HostContext, spec: { readonly path: string; readonly line: string; readonly replaceIfStartsWith?: string }): HostFile {
-    const command = remoteCommand(ctx, `line-${slug(spec.path)}`, { create: ensureLineScript(spec.path, spec.line, spec.replaceIfStartsWith) }, ctx.after);
+    const command = remoteCommand(ctx, `line-${slug(spec.path)}`,
+        { create: ensureLineScript(spec.path, spec.line, spec.replaceIfStartsWith), delete: removeLineScript(spec.path, spec.line) }, ctx.after);
     return { path: spec.path, command, revision: command.stdout.apply((s) => s.trim()) };
 }
 
 export function writeLink(ctx: HostContext, path: string, target: string): HostFile {
     claimFile(ctx, path);
     recordFile({ host: ctx.host.hostName, path, content: "", mode: "0777", owner: "root", group: "root", linkTo: target });
-    const command = remoteCommand(ctx, slug(path), { create: linkScript(path, target) }, ctx.after);
+    const command = remoteCommand(ctx, slug(path), { create: linkScript(path, target), delete: removeFileScript(path) }, ctx.after);
     return { path, command, revision: pulumi.output(`link:${target}`) };
 }
 
@@ -134,11 +139,13 @@ export interface StepSpec {
     readonly stdin?: pulumi.Input<string>;
     /** Resources that must be done first. */
     readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
+    /** Idempotent shell text that undoes the step at destroy. Default: nothing. */
+    readonly undo?: string;
 }
 
 /** An idempotent step, run on create and again whenever its script or stdin changes. */
 export function runStep(ctx: HostContext, spec: StepSpec): remote.Command {
-    return remoteCommand(ctx, spec.id, { create: spec.script, stdin: spec.stdin, secretOutputs: spec.stdin !== undefined ? ["stdout", "stderr"] : [] }, [...ctx.after, ...(spec.dependsOn ?? [])]);
+    return remoteCommand(ctx, spec.id, { create: spec.script, delete: spec.undo, stdin: spec.stdin, secretOutputs: spec.stdin !== undefined ? ["stdout", "stderr"] : [] }, [...ctx.after, ...(spec.dependsOn ?? [])]);
 }
 
 export interface ServiceSpec {
@@ -155,7 +162,7 @@ export interface ServiceSpec {
 export function keepServiceRunning(ctx: HostContext, spec: ServiceSpec): remote.Command {
     const create = pulumi.all(spec.files.map((f) => f.revision))
         .apply((revs) => serviceScript({ unit: spec.unit, paths: spec.files.map((f) => f.path), revisions: revs, onChange: spec.onChange ?? "restart", check: spec.check }));
-    return remoteCommand(ctx, `service-${spec.unit.replace(/\.service$/, "")}`, { create },
+    return remoteCommand(ctx, `service-${spec.unit.replace(/\.service$/, "")}`, { create, delete: stopServiceScript(spec.unit) },
         [...ctx.after, ...spec.files.map((f) => f.command), ...(spec.dependsOn ?? [])]);
 }
 
@@ -185,7 +192,7 @@ export function hostGeneratedSecret(ctx: HostContext, name: string): HostFile {
     const path = `${SECRET_DIR}/${name}`;
     claimFile(ctx, path);
     recordFile({ host: ctx.host.hostName, path, content: `@@SECRET:${name}: generated on the host@@\n`, mode: "0600", owner: "root", group: "root" });
-    const command = runStep(ctx, { id: `secret-${name}`, script: generateSecretScript(path) });
+    const command = runStep(ctx, { id: `secret-${name}`, script: generateSecretScript(path), undo: removeFileScript(path) });
     return { path, command, revision: pulumi.output("generated-on-host") };
 }
 

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { remote, types } from "@pulumi/command";
 import { address, hostKey as hostKeyRule, normaliseHostKey } from "../common/grammar";
 import { Checker, isDomainName } from "../common/validation";
-import { aptInstallScript } from "./scripts";
+import { aptInstallScript, aptPurgeScript, hostIdentityScript, restoreIdentityScript } from "./scripts";
 import { ArgKinds, checkArgs } from "../common/args";
 
 const argKinds: ArgKinds<RtcHostArgs> = { fqdn: "string", connection: "connection", ipv4: "addresses", ipv6: "addresses", readyAfter: "resources" };
@@ -71,6 +71,15 @@ export class RtcHost extends pulumi.ComponentResource {
         // A pasted host key (ssh-keyscan output, a .pub line) is pinned as the one `TYPE KEY` it holds.
         this.connection = typeof hostKey === "string" ? { ...(args.connection as types.input.remote.ConnectionArgs), hostKey: normaliseHostKey(hostKey) } : args.connection;
         this.readyAfter = args.readyAfter ?? [];
+        // The server's name is its fqdn, with /etc/hosts to match; destroy gives back the name it had.
+        new remote.Command(`${name}-identity`, {
+            connection: this.connection,
+            create: hostIdentityScript(this.fqdn, this.ipv4[0].private),
+            delete: restoreIdentityScript(),
+            logging: "stderr",
+            // Needs AcceptEnv on the server, and nothing here reads the previous output.
+            addPreviousOutputInEnv: false,
+        }, { parent: this, dependsOn: this.readyAfter });
         this.registerOutputs({ fqdn: this.fqdn, ipv4: this.ipv4, ipv6: this.ipv6 });
     }
 
@@ -96,14 +105,17 @@ export class RtcHost extends pulumi.ComponentResource {
         if (!batch) {
             const wanted = new Set<string>();
             const previous = this.packageBatches[this.packageBatches.length - 1]?.command;
+            const n = this.packageBatches.length;
+            const id = n === 0 ? `${this.resourceName}-packages` : `${this.resourceName}-packages-${n + 1}`;
             const script = new Promise<string>((resolve) => setImmediate(() => {
                 batch!.sealed = true;
-                resolve(aptInstallScript([...wanted]));
+                resolve(aptInstallScript([...wanted], id));
             }));
-            const n = this.packageBatches.length;
-            const command = new remote.Command(n === 0 ? `${this.resourceName}-packages` : `${this.resourceName}-packages-${n + 1}`, {
+            const command = new remote.Command(id, {
                 connection: this.connection,
                 create: pulumi.output(script),
+                // Destroy purges what this transaction installed; packages that were there before stay.
+                delete: aptPurgeScript(id),
                 logging: "stderr",
                 // Needs AcceptEnv on the server, and nothing here reads the previous output.
                 addPreviousOutputInEnv: false,

@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { createHash } from "crypto";
-import { REVISION_KEY, SECRET_DIR, aptInstallScript, serviceScript, shellQuote, userSyncScript, writeFileScript } from "./scripts";
+import { REVISION_KEY, SECRET_DIR, aptInstallScript, ensureLineScript, removeFileScript, removeLineScript, serviceScript, shellQuote, userSyncScript, writeFileScript } from "./scripts";
 
 const sh = (script: string, input = "") => execFileSync("bash", ["-c", script], { input, encoding: "utf8" });
 
@@ -13,9 +13,9 @@ describe("host scripts", () => {
     });
 
     it("asks apt only for missing packages, in one sorted transaction", () => {
-        const s = aptInstallScript(["prosody", "coturn", "prosody"]);
+        const s = aptInstallScript(["prosody", "coturn", "prosody"], "server1-packages");
         expect(s).toContain("packages='coturn prosody'");
-        expect(s.match(/\$apt install/g)).toHaveLength(1);
+        expect(s.match(/ install \$missing/g)).toHaveLength(1);
         expect(s).toMatchSnapshot();
     });
 
@@ -29,6 +29,40 @@ describe("host scripts", () => {
         expect(sh(script, "hello\n")).toBe(first);
         expect(sh(script, "changed\n")).not.toBe(first);
         expect(fs.readdirSync(path.dirname(target))).toEqual(["b.conf"]);
+    });
+
+    it("keeps the file it replaced and puts it back at destroy; a file it made is removed", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rtc-orig-"));
+        const theirs = path.join(dir, "theirs.conf");
+        const ours = path.join(dir, "new", "ours.conf");
+        fs.writeFileSync(theirs, "the administrator's\n");
+        const write = (p: string) => writeFileScript({ path: p, mode: "0644", owner: "root", group: "root", fillSecrets: false, keepOriginal: true });
+        sh(write(theirs), "# Managed by pulumi-rtc (Pulumi). Do not edit by hand:\nours\n");
+        sh(write(theirs), "# Managed by pulumi-rtc (Pulumi). Do not edit by hand:\nours, changed\n"); // the original is kept once
+        sh(write(ours), "ours\n");
+        expect(fs.readFileSync(theirs, "utf8")).toContain("ours, changed");
+        sh(removeFileScript(theirs));
+        sh(removeFileScript(ours));
+        sh(removeFileScript(ours)); // twice, as a half-clean host would have it
+        expect(fs.readFileSync(theirs, "utf8")).toBe("the administrator's\n");
+        expect(fs.existsSync(ours)).toBe(false);
+        expect(fs.existsSync(`/var/lib/pulumi-rtc/originals${dir}`)).toBe(false);
+    });
+
+    it("adds its line to a shared file once, and removes only that line", () => {
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "rtc-line-")), "named.conf.local");
+        fs.writeFileSync(file, "// the administrator's zones\nzone \"example.org\" { type master; file \"/etc/bind/db.example.org\"; };\n");
+        const before = fs.readFileSync(file, "utf8");
+        const line = 'include "/etc/bind/pulumi-rtc/falcot.com.conf";';
+        sh(ensureLineScript(file, line, "// Managed by pulumi-rtc"));
+        sh(ensureLineScript(file, line, "// Managed by pulumi-rtc"));
+        expect(fs.readFileSync(file, "utf8")).toBe(`${before}${line}\n`);
+        sh(removeLineScript(file, line));
+        sh(removeLineScript(file, line));
+        expect(fs.readFileSync(file, "utf8")).toBe(before);
+        fs.writeFileSync(file, "// Managed by pulumi-rtc (Pulumi). Do not edit by hand:\nzone \"falcot.com\" {};\n"); // as an earlier version wrote it
+        sh(ensureLineScript(file, line, "// Managed by pulumi-rtc"));
+        expect(fs.readFileSync(file, "utf8")).toBe(`${line}\n`);
     });
 
     it("keys the revision of a file that holds a secret with the host's own key", () => {

@@ -8,23 +8,50 @@ export function shellQuote(value: string): string {
     return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
-const strict = "set -eu";
+/** What the host keeps about what the stack did: packages it installed, originals of files it replaced, users. */
+export const STATE_DIR = "/var/lib/pulumi-rtc";
 
-/** Installs missing packages in one apt transaction; a no-op when all are installed. */
-export function aptInstallScript(packages: readonly string[]): string {
+const strict = "set -eu";
+const installedPackages = `dpkg-query -W -f='\${db:Status-Status} \${Package}\\n' | awk '$1 == "installed" { print $2 }' | sort`;
+const apt = `apt-get -q -y -o DPkg::Lock::Timeout=600 -o Dpkg::Options::=--force-confold`;
+
+/**
+ * Installs missing packages in one apt transaction, a no-op when all are installed, and records every package
+ * the transaction added (dependencies included) under `id`, for `aptPurgeScript`.
+ */
+export function aptInstallScript(packages: readonly string[], id: string): string {
     const list = [...new Set(packages)].sort();
     return [
         strict,
         `packages=${shellQuote(list.join(" "))}`,
+        `record=${shellQuote(`${STATE_DIR}/packages/${id}.installed`)}`,
         `missing=""`,
         `for p in $packages; do`,
         `  dpkg-query -W -f='\${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing="$missing $p"`,
         `done`,
         `[ -n "$missing" ] || exit 0`,
+        `mkdir -p "$(dirname "$record")" && chmod 0700 ${STATE_DIR}`,
+        `before=$(mktemp) && after=$(mktemp) && trap 'rm -f "$before" "$after"' EXIT`,
+        `${installedPackages} > "$before"`,
         `export DEBIAN_FRONTEND=noninteractive`,
-        `apt="apt-get -q -y -o DPkg::Lock::Timeout=600 -o Dpkg::Options::=--force-confold"`,
-        `$apt update`,
-        `$apt install $missing`,
+        `${apt} update`,
+        `${apt} install $missing`,
+        `${installedPackages} > "$after"`,
+        `comm -13 "$before" "$after" | cat - "$record" 2>/dev/null | sort -u > "$record.new" && mv -f "$record.new" "$record"`,
+    ].join("\n");
+}
+
+/** Purges the packages `aptInstallScript` recorded under `id` that are still installed; packages that were there before stay. */
+export function aptPurgeScript(id: string): string {
+    return [
+        strict,
+        `record=${shellQuote(`${STATE_DIR}/packages/${id}.installed`)}`,
+        `[ -s "$record" ] || { rm -f "$record"; exit 0; }`,
+        `purge=$(${installedPackages} | comm -12 - "$record" | tr '\\n' ' ')`,
+        `export DEBIAN_FRONTEND=noninteractive`,
+        `[ -z "$purge" ] || ${apt} purge $purge`,
+        `rm -f "$record"`,
+        `rmdir --ignore-fail-on-non-empty "$(dirname "$record")" ${STATE_DIR} 2>/dev/null || true`,
     ].join("\n");
 }
 
@@ -37,7 +64,12 @@ export interface FileScriptArgs {
     readonly fillSecrets: boolean;
     /** The file holds a secret: its revision is keyed (see REVISION_KEY). Default: as fillSecrets. */
     readonly secret?: boolean;
+    /** Keep the file found there before the first write (one not written by pulumi-rtc), for `removeFileScript`. */
+    readonly keepOriginal?: boolean;
 }
+
+/** Where the original of a replaced file is kept. */
+const originalOf = (path: string) => `${STATE_DIR}/originals${path}`;
 
 /**
  * Keys the revisions of files that hold a secret. Made once per host and never leaves it, so a revision in
@@ -60,6 +92,13 @@ export function writeFileScript(a: FileScriptArgs): string {
         strict,
         `path=${shellQuote(a.path)}`,
         `mkdir -p "$(dirname "$path")"`,
+        ...(a.keepOriginal ? [
+            `original=${shellQuote(originalOf(a.path))}`,
+            `if [ ! -e "$original" ] && [ ! -e "$original.absent" ]; then`,
+            `  mkdir -p "$(dirname "$original")" && chmod 0700 ${STATE_DIR}`,
+            `  if [ -e "$path" ] && ! grep -q 'Managed by pulumi-rtc' "$path"; then cp -a "$path" "$original"; else touch "$original.absent"; fi`,
+            `fi`,
+        ] : []),
         `tmp=$(mktemp "$path.rtc-XXXXXX")`,
         `trap 'rm -f "$tmp"' EXIT`,
         `cat > "$tmp"`,
@@ -102,6 +141,38 @@ export function ensureLineScript(path: string, line: string, replaceIfStartsWith
     ].join("\n");
 }
 
+/** Undoes a file's writes: puts back the original it replaced, or removes it; then empty folders of ours. */
+export function removeFileScript(path: string): string {
+    return [
+        strict,
+        `path=${shellQuote(path)}`,
+        `original=${shellQuote(originalOf(path))}`,
+        `if [ -e "$original" ]; then mv -f "$original" "$path"; else rm -f "$path"; fi`,
+        `rm -f "$original.absent"`,
+        pruneEmptyFolders(`"$(dirname "$path")" "$(dirname "$original")"`),
+    ].join("\n");
+}
+
+/** Removes empty folders from the given ones up, within pulumi-rtc's own trees only. */
+function pruneEmptyFolders(dirs: string): string {
+    return `for d in ${dirs}; do while case "$d" in /etc/pulumi-rtc*|${STATE_DIR}*|/etc/bind/pulumi-rtc*) true;; *) false;; esac && rmdir "$d" 2>/dev/null; do d=$(dirname "$d"); done; done`;
+}
+
+/** Removes the line `ensureLineScript` added, leaving the rest of the file. */
+export function removeLineScript(path: string, line: string): string {
+    return [
+        strict,
+        `path=${shellQuote(path)}`,
+        `line=${shellQuote(line)}`,
+        `[ -e "$path" ] || exit 0`,
+        `exec 9>"/run/lock/pulumi-rtc-$(printf '%s' "$path" | tr / _).lock"`,
+        `flock 9`,
+        `grep -qxF "$line" "$path" || exit 0`,
+        `tmp=$(mktemp) && grep -vxF "$line" "$path" > "$tmp" || true`,
+        `cat "$tmp" > "$path" && rm -f "$tmp"`,
+    ].join("\n");
+}
+
 /** A symbolic link, replaced only when it points elsewhere. */
 export function linkScript(path: string, target: string): string {
     return [
@@ -139,6 +210,15 @@ export function serviceScript(a: ServiceScriptArgs): string {
         strict,
         `# revisions of ${a.unit}'s files: ${a.revisions.map((r) => r.slice(0, 16)).join(" ") || "none"}`,
         `stamp=${shellQuote(`${UNIT_STAMP_DIR}/${a.unit}.applied`)}`,
+        `before=${shellQuote(`${UNIT_STAMP_DIR}/${a.unit}.before`)}`,
+        // A unit the stack did not install: remember how it was, for stopServiceScript.
+        `if [ ! -e "$stamp" ] && [ ! -e "$before" ]; then`,
+        `  mkdir -p "$(dirname "$before")"`,
+        `  pkg=$(dpkg -S "$(systemctl show -p FragmentPath --value ${unit})" 2>/dev/null | cut -d: -f1 || true)`,
+        `  if [ -n "$pkg" ] && ! cat ${STATE_DIR}/packages/*.installed 2>/dev/null | grep -qx "$pkg"; then`,
+        `    echo "$(systemctl is-enabled ${unit} 2>/dev/null || true) $(systemctl is-active ${unit} 2>/dev/null || true)" > "$before"`,
+        `  else : > "$before"; fi`,
+        `fi`,
         `systemctl daemon-reload`,
         `systemctl enable --quiet ${unit}`,
         `if [ -e "$stamp" ]; then since="-newer $stamp"`,
@@ -152,6 +232,55 @@ export function serviceScript(a: ServiceScriptArgs): string {
         `if ! systemctl is-active --quiet ${unit}; then journalctl -u ${unit} -n 40 --no-pager >&2 || true; echo "pulumi-rtc: ${a.unit} did not stay up" >&2; exit 1; fi`,
         `mkdir -p "$(dirname "$stamp")" && touch "$stamp"`,
         `echo "${a.unit}: ${a.onChange === "reload" ? "reloaded" : "restarted"} on its new files" >&2`,
+    ].join("\n");
+}
+
+/**
+ * Undoes `serviceScript`: a unit whose package was there before the stack gets back the state it had before
+ * the stack first touched it; any other unit is stopped and disabled (its package is purged next).
+ */
+export function stopServiceScript(unit: string): string {
+    const u = shellQuote(unit);
+    return [
+        strict,
+        `stamp=${shellQuote(`${UNIT_STAMP_DIR}/${unit}.applied`)}`,
+        `before=${shellQuote(`${UNIT_STAMP_DIR}/${unit}.before`)}`,
+        `if [ -s "$before" ]; then`,
+        `  read -r enabled active < "$before"`,
+        `  [ "$enabled" = enabled ] && systemctl enable --quiet ${u} || systemctl disable --quiet ${u} || true`,
+        `  [ "$active" = active ] && systemctl restart ${u} || systemctl stop ${u} || true`,
+        `else`,
+        `  systemctl disable --now --quiet ${u} 2>/dev/null || true`,
+        `fi`,
+        `rm -f "$stamp" "$before"`,
+        pruneEmptyFolders(`"$(dirname "$stamp")"`),
+    ].join("\n");
+}
+
+/** Sets the host name to `fqdn` and keeps one line of ours in /etc/hosts for it; remembers the name it had. */
+export function hostIdentityScript(fqdn: string, address: string): string {
+    return [
+        strict,
+        `fqdn=${shellQuote(fqdn)}`,
+        `line=${shellQuote(`${address} ${fqdn} ${fqdn.split(".")[0]} # pulumi-rtc`)}`,
+        `mkdir -p ${STATE_DIR} && chmod 0700 ${STATE_DIR}`,
+        `[ -e ${STATE_DIR}/hostname.before ] || hostname > ${STATE_DIR}/hostname.before`,
+        `if [ "$(hostname)" != "$fqdn" ]; then hostnamectl set-hostname "$fqdn" 2>/dev/null || { printf '%s\n' "$fqdn" > /etc/hostname; hostname "$fqdn"; }; fi`,
+        `tmp=$(mktemp) && { grep -v ' # pulumi-rtc$' /etc/hosts || true; printf '%s\n' "$line"; } > "$tmp"`,
+        `cmp -s "$tmp" /etc/hosts || cat "$tmp" > /etc/hosts`,
+        `rm -f "$tmp"`,
+    ].join("\n");
+}
+
+/** Undoes `hostIdentityScript`, and removes the host's revision key and pulumi-rtc's empty folders. */
+export function restoreIdentityScript(): string {
+    return [
+        strict,
+        `before=$(cat ${STATE_DIR}/hostname.before 2>/dev/null || true)`,
+        `if [ -n "$before" ] && [ "$(hostname)" != "$before" ]; then hostnamectl set-hostname "$before" 2>/dev/null || { printf '%s\n' "$before" > /etc/hostname; hostname "$before"; }; fi`,
+        `tmp=$(mktemp) && { grep -v ' # pulumi-rtc$' /etc/hosts || true; } > "$tmp" && { cmp -s "$tmp" /etc/hosts || cat "$tmp" > /etc/hosts; } && rm -f "$tmp"`,
+        `rm -f ${STATE_DIR}/hostname.before ${shellQuote(REVISION_KEY)}`,
+        pruneEmptyFolders(`${shellQuote(SECRET_DIR)} /etc/pulumi-rtc ${STATE_DIR}`),
     ].join("\n");
 }
 

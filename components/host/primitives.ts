@@ -17,6 +17,8 @@ export interface HostContext {
     readonly parent: pulumi.Resource;
     /** How messages name that component, such as `TurnServer "turn"`. */
     readonly owner: string;
+    /** The component's `retainOnDelete`, passed to every step: destroy then leaves the host as it is. */
+    readonly retainOnDelete?: boolean;
     /** Prefix of resource names, usually the component's name. */
     readonly prefix: string;
     /** What must run first, usually the host's package transaction. */
@@ -110,7 +112,7 @@ function remoteCommand(ctx: HostContext, id: string,
         logging: "stderr",
         // Needs AcceptEnv on the server, and nothing here reads the previous output.
         addPreviousOutputInEnv: false,
-    }, { parent: ctx.parent, dependsOn, additionalSecretOutputs: args.secretOutputs ?? [] });
+    }, { parent: ctx.parent, dependsOn, additionalSecretOutputs: args.secretOutputs ?? [], retainOnDelete: ctx.retainOnDelete });
 }
 
 /**

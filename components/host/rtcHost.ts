@@ -47,6 +47,7 @@ export class RtcHost extends pulumi.ComponentResource {
     readonly connection: pulumi.Input<types.input.remote.ConnectionArgs>;
     private readonly readyAfter: pulumi.Input<pulumi.Resource>[];
     private readonly resourceName: string;
+    private readonly retainOnDelete?: boolean;
     /** apt transactions, in order; the last one takes requests until the current turn of the event loop ends. */
     private readonly packageBatches: { readonly wanted: Set<string>; readonly command: remote.Command; sealed: boolean }[] = [];
 
@@ -63,6 +64,7 @@ export class RtcHost extends pulumi.ComponentResource {
         if (typeof hostKey === "string") c.rule("connection.hostKey", normaliseHostKey(hostKey), hostKeyRule);
         c.done();
         this.resourceName = name;
+        this.retainOnDelete = opts?.retainOnDelete;
         this.fqdn = args.fqdn;
         this.hostName = args.fqdn.split(".")[0];
         this.domain = args.fqdn.split(".").slice(1).join(".");
@@ -79,7 +81,7 @@ export class RtcHost extends pulumi.ComponentResource {
             logging: "stderr",
             // Needs AcceptEnv on the server, and nothing here reads the previous output.
             addPreviousOutputInEnv: false,
-        }, { parent: this, dependsOn: this.readyAfter });
+        }, { parent: this, dependsOn: this.readyAfter, retainOnDelete: this.retainOnDelete });
         this.registerOutputs({ fqdn: this.fqdn, ipv4: this.ipv4, ipv6: this.ipv6 });
     }
 
@@ -119,7 +121,7 @@ export class RtcHost extends pulumi.ComponentResource {
                 logging: "stderr",
                 // Needs AcceptEnv on the server, and nothing here reads the previous output.
                 addPreviousOutputInEnv: false,
-            }, { parent: this, dependsOn: previous ? [previous] : this.readyAfter });
+            }, { parent: this, dependsOn: previous ? [previous] : this.readyAfter, retainOnDelete: this.retainOnDelete });
             batch = { wanted, command, sealed: false };
             this.packageBatches.push(batch);
         }

@@ -49,6 +49,8 @@ export function aptPurgeScript(id: string): string {
         `[ -s "$record" ] || { rm -f "$record"; exit 0; }`,
         `purge=$(${installedPackages} | comm -12 - "$record" | tr '\\n' ' ')`,
         `export DEBIAN_FRONTEND=noninteractive`,
+        // The stack's own database server goes with its data.
+        `case " $purge " in *" mariadb-server "*) echo "mariadb-server mariadb-server/postrm_remove_databases boolean true" | debconf-set-selections;; esac`,
         `[ -z "$purge" ] || ${apt} purge $purge`,
         `rm -f "$record"`,
         `rmdir --ignore-fail-on-non-empty "$(dirname "$record")" ${STATE_DIR} 2>/dev/null || true`,
@@ -281,6 +283,16 @@ export function restoreIdentityScript(): string {
         `tmp=$(mktemp) && { grep -v ' # pulumi-rtc$' /etc/hosts || true; } > "$tmp" && { cmp -s "$tmp" /etc/hosts || cat "$tmp" > /etc/hosts; } && rm -f "$tmp"`,
         `rm -f ${STATE_DIR}/hostname.before ${shellQuote(REVISION_KEY)}`,
         pruneEmptyFolders(`${shellQuote(SECRET_DIR)} /etc/pulumi-rtc ${STATE_DIR}`),
+    ].join("\n");
+}
+
+/** Undoes `userSyncScript`: removes every user it added (users made by hand stay), then its own record. */
+export function userUndoScript(a: UserSyncArgs): string {
+    return [
+        "exec </dev/null", // declare no user: the sync removes all the ones it added
+        userSyncScript(a),
+        `rm -f ${shellQuote(`${STATE_DIR}/${a.id}.users`)}`,
+        pruneEmptyFolders(STATE_DIR),
     ].join("\n");
 }
 

@@ -6,7 +6,7 @@ import { ArgKinds, checkArgs } from "../common/args";
 import { Checker, show } from "../common/validation";
 import { DnsRecord } from "../dns/records";
 import { HostContext, HostFile, allowLowPorts, hostGeneratedSecret, hostSecret, keepServiceRunning, runStep, writeCertificate, writeFile } from "../host/primitives";
-import { SECRET_DIR, shellQuote, userSyncScript } from "../host/scripts";
+import { SECRET_DIR, shellQuote, UserSyncArgs, userSyncScript, userUndoScript } from "../host/scripts";
 import {
     KAMAILIO_MAIN_CFG, SIP_DBRO_SECRET, SIP_DBRW_SECRET, SipConfig, SipListen,
     renderKamailioDefaults, renderKamailioLocal, renderKamailioMain, renderKamctlrc, renderTlsCfg, sipRecords,
@@ -110,7 +110,7 @@ export class SipProxy extends pulumi.ComponentResource {
 
         // Install
         const packages = host.requirePackages(["mariadb-server", "kamailio", "kamailio-mysql-modules", "kamailio-tls-modules"]);
-        const ctx: HostContext = { host, parent: this, owner: `SipProxy "${name}"`, prefix: name, after: [packages] };
+        const ctx: HostContext = { host, parent: this, owner: `SipProxy "${name}"`, prefix: name, after: [packages], retainOnDelete: opts?.retainOnDelete };
 
         // MariaDB: secured, then running
         const mariadbFile = writeFile(ctx, { path: "/etc/mysql/mariadb.conf.d/90-pulumi-rtc.cnf", content: renderMariadbConf() });
@@ -131,11 +131,17 @@ export class SipProxy extends pulumi.ComponentResource {
         const database = runStep(ctx, {
             id: "database",
             script: createDatabaseScript(),
+            // The database and its users go at destroy (when MariaDB was there before; else with its package).
+            undo: [
+                "set -eu",
+                "systemctl is-active --quiet mariadb || exit 0",
+                `mysql -e "DROP DATABASE IF EXISTS ${sipDefaults.dbName}; DROP USER IF EXISTS '${sipDefaults.dbRwUser}'@'localhost', '${sipDefaults.dbRoUser}'@'localhost';"`,
+            ].join("\n"),
             dependsOn: [secured, ...files.map((f) => f.command)],
         });
 
         // Add users
-        const usersStep = runStep(ctx, { id: "users", script: sipUsersScript(sipDomain), stdin: userLines(users), dependsOn: [database] });
+        const usersStep = runStep(ctx, { id: "users", script: sipUsersScript(sipDomain), undo: userUndoScript(sipUserSync(sipDomain)), stdin: userLines(users), dependsOn: [database] });
 
         // Start
         keepServiceRunning(ctx, { unit: "kamailio", files, check: `kamailio -c -f ${KAMAILIO_MAIN_CFG} >/dev/null`, dependsOn: [database, usersStep] });
@@ -195,8 +201,8 @@ export function createDatabaseScript(): string {
 }
 
 /** Brings the declared subscribers into Kamailio's database, storing only the digest hashes ha1 and ha1b. */
-export function sipUsersScript(sipDomain: string): string {
-    return userSyncScript({
+export function sipUserSync(sipDomain: string): UserSyncArgs {
+    return {
         id: `kamailio-${sipDomain}`,
         begin: [`domain=${shellQuote(sipDomain)}`, "echo 'START TRANSACTION;'"].join("\n"),
         upsert: [
@@ -207,5 +213,7 @@ export function sipUsersScript(sipDomain: string): string {
         remove: "echo \"DELETE FROM subscriber WHERE username='$name' AND domain='$domain';\"",
         end: "echo 'COMMIT;'",
         apply: `mysql ${sipDefaults.dbName} < "$batch"`,
-    });
+    };
 }
+
+export const sipUsersScript = (sipDomain: string): string => userSyncScript(sipUserSync(sipDomain));

@@ -6,7 +6,7 @@ import { absolutePath, addressRange, parseRange } from "../common/grammar";
 import { Checker, show } from "../common/validation";
 import { DnsRecord } from "../dns/records";
 import { HostContext, HostFile, allowLowPorts, hostSecret, keepServiceRunning, runStep, writeCertificate, writeFile } from "../host/primitives";
-import { shellQuote, userSyncScript } from "../host/scripts";
+import { shellQuote, UserSyncArgs, userSyncScript, userUndoScript } from "../host/scripts";
 import { TURN_AUTH_SECRET, TURN_USERDB_SECRET, TurnConfig, renderTurnserverConf, turnRecords } from "./render";
 import { TurnServerArgs, baselineDeniedPeerRanges, turnDefaults } from "./settings";
 
@@ -106,7 +106,7 @@ export class TurnServer extends pulumi.ComponentResource {
 
         // Install
         const packages = host.requirePackages(["coturn", "sqlite3"]);
-        const ctx: HostContext = { host, parent: this, owner: `TurnServer "${name}"`, prefix: name, after: [packages] };
+        const ctx: HostContext = { host, parent: this, owner: `TurnServer "${name}"`, prefix: name, after: [packages], retainOnDelete: opts?.retainOnDelete };
 
         // Configure
         const secrets: Record<string, HostFile> = {};
@@ -119,7 +119,7 @@ export class TurnServer extends pulumi.ComponentResource {
         // Add users
         const sqlitePath = config.userDb.kind === "sqlite" ? config.userDb.path : "";
         const usersStep = userDb.kind === "sqlite"
-            ? runStep(ctx, { id: "users", script: turnUsersScript(sqlitePath, realm), stdin: userLines(passwordEntries) })
+            ? runStep(ctx, { id: "users", script: turnUsersScript(sqlitePath, realm), undo: userUndoScript(turnUserSync(sqlitePath, realm)), stdin: userLines(passwordEntries) })
             : undefined;
 
         // Start
@@ -129,8 +129,8 @@ export class TurnServer extends pulumi.ComponentResource {
 }
 
 /** Brings the declared coturn users and admins into its SQLite database; passwords arrive on stdin. */
-export function turnUsersScript(db: string, realm: string): string {
-    return userSyncScript({
+export function turnUserSync(db: string, realm: string): UserSyncArgs {
+    return {
         id: `coturn-${realm}`,
         begin: [
             `db=${shellQuote(db)}`,
@@ -162,8 +162,10 @@ export function turnUsersScript(db: string, realm: string): string {
             "chown turnserver:turnserver \"$db\"",
             "chmod 0640 \"$db\"",
         ].join("\n"),
-    });
+    };
 }
+
+export const turnUsersScript = (db: string, realm: string): string => userSyncScript(turnUserSync(db, realm));
 
 /** coturn's form of a range: `first-last`, or one address. */
 function coturnRange(range: string): string {

@@ -6,7 +6,7 @@ import { ArgKinds, checkArgs } from "../common/args";
 import { Checker, isDomainName, show } from "../common/validation";
 import { DnsRecord } from "../dns/records";
 import { HostContext, HostFile, allowLowPorts, keepServiceRunning, runStep, writeCertificate, writeFile, writeLink } from "../host/primitives";
-import { userSyncScript } from "../host/scripts";
+import { UserSyncArgs, userSyncScript, userUndoScript } from "../host/scripts";
 import { ProsodyConfig, renderProsodyCfg, renderVirtualHost, xmppRecords } from "./render";
 import { XmppServerArgs, xmppDefaults } from "./settings";
 
@@ -104,7 +104,7 @@ export class XmppServer extends pulumi.ComponentResource {
 
         // Install
         const packages = host.requirePackages(["prosody", "lua-unbound"]);
-        const ctx: HostContext = { host, parent: this, owner: `XmppServer "${name}"`, prefix: name, after: [packages] };
+        const ctx: HostContext = { host, parent: this, owner: `XmppServer "${name}"`, prefix: name, after: [packages], retainOnDelete: opts?.retainOnDelete };
 
         // Configure
         const files: HostFile[] = Object.entries(rendered).map(([path, content]) => writeFile(ctx, { path, content, group: "prosody", mode: "0640" }));
@@ -116,14 +116,14 @@ export class XmppServer extends pulumi.ComponentResource {
 
         // Start, then add users (prosodyctl writes the data store the running server reads)
         const service = keepServiceRunning(ctx, { unit: "prosody", files, check: "prosodyctl check config" });
-        runStep(ctx, { id: "users", script: prosodyUsersScript(name), stdin: userLines(users), dependsOn: [service] });
+        runStep(ctx, { id: "users", script: prosodyUsersScript(name), undo: userUndoScript(prosodyUserSync(name)), stdin: userLines(users), dependsOn: [service] });
         this.registerOutputs({ domains, hostname, dnsRecords: this.dnsRecords });
     }
 }
 
 /** Adds or updates the declared accounts with prosodyctl, the password on its stdin. */
-export function prosodyUsersScript(id: string): string {
-    return userSyncScript({
+export function prosodyUserSync(id: string): UserSyncArgs {
+    return {
         id: `prosody-${id}`,
         upsert: [
             "if ! printf '%s\\n%s\\n' \"$pw\" \"$pw\" | prosodyctl adduser \"$name\" >/dev/null 2>&1; then",
@@ -132,5 +132,7 @@ export function prosodyUsersScript(id: string): string {
         ].join("\n"),
         remove: "prosodyctl deluser \"$name\" </dev/null >/dev/null",
         apply: ":",
-    });
+    };
 }
+
+export const prosodyUsersScript = (id: string): string => userSyncScript(prosodyUserSync(id));

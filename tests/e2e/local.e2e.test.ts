@@ -4,6 +4,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { SIP_DBRO_SECRET, SIP_DBRW_SECRET } from "../../components/sip/render";
+import { engineEnv } from "../engine/engine-env";
 
 // End to end: the `local` stack brought up by the real Pulumi engine (npm run up:local), then
 // exercised by real clients from this machine: dig, turnutils, sipsak and an XMPP client library.
@@ -345,5 +346,101 @@ describe("down:local", () => {
         expect(run("ip", ["-o", "link"]).stdout).not.toMatch(/rtc-local/);
         expect(run("pgrep", ["-f", "systemd-nspawn.*local0"], { allowFail: true }).stdout.trim()).toBe("");
         expect(fs.existsSync("/var/lib/pulumi-rtc/machines/local0")).toBe(false);
+    });
+});
+
+// The README's "Stand it up on real servers" path against a bare Debian server (the local host's shell
+// layer with no services), then `pulumi destroy`, which must leave the server as it was.
+describe("a bare server, stood up as the README says, and destroyed", () => {
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), "rtc-real-"));
+    const keys = path.join(work, "keys");
+    const project = path.join(work, "project");
+    const address = "198.51.100.19";
+    let penv: NodeJS.ProcessEnv = {};
+    const secrets: Record<string, string> = { roland: "roland's long password", admin: "admin's long password", joe: "joe's long password" };
+
+    const ssh = (command: string) => run("ssh", ["-i", path.join(keys, "client"), "-o", "StrictHostKeyChecking=yes", "-o", `UserKnownHostsFile=${path.join(keys, "known_hosts")}`,
+        "-o", "BatchMode=yes", `root@${address}`, command]).stdout;
+    const pulumi = (args: string[], input?: string) => {
+        const r = spawnSync("pulumi", [...args, "--non-interactive"], { cwd: project, env: penv, input, encoding: "utf8", timeout: 1800000, maxBuffer: 64 * 1024 * 1024 });
+        if (r.status !== 0) throw new Error(`pulumi ${args.join(" ")} failed (${r.status}):\n${`${r.stdout}${r.stderr}`.slice(-4000)}`);
+        return r.stdout;
+    };
+    // What the server has: packages, listening sockets, files outside what the system itself churns.
+    const volatile = ["/var/lib/apt/lists", "/var/cache", "/var/log", "/var/lib/dpkg", "/var/lib/systemd", "/var/lib/ucf", "/var/backups", "/var/lib/dbus", "/var/tmp", "/etc/ld.so.cache"];
+    const snapshot = () => ({
+        packages: ssh("dpkg-query -W -f='${db:Status-Status} ${Package}\\n' | awk '$1 == \"installed\" { print $2 }' | sort").trim().split("\n"),
+        listening: ssh("ss -Htlnu | awk '{print $1, $5}' | sort -u").trim().split("\n"),
+        files: ssh(`find / -xdev \\( -type f -o -type l \\) ${volatile.map((v) => `-not -path '${v}*'`).join(" ")} -not -path '/proc/*' -not -path '/tmp/*' -not -path '/run/*' | sort`).trim().split("\n"),
+        hostname: ssh("hostname").trim(),
+    });
+    const clientsWork = () => {
+        const ca = path.join(work, "ca.pem");
+        fs.writeFileSync(ca, pulumi(["stack", "output", "caCertPem"]).trim());
+        expect(run("turnutils_stunclient", ["-p", "3478", address]).output).toMatch(/UDP reflexive addr/);
+        const relay = run("turnutils_uclient", ["-y", "-n", "3", "-m", "1", "-l", "100", "-u", "roland", "-w", secrets.roland, "-p", "3478", address], { timeout: 60000 });
+        expect(relay.output).toMatch(/Total lost packets 0 /);
+        const sip = run("node", [path.join(__dirname, "clients/sip-register.mjs")], { allowFail: true, timeout: 30000, input: JSON.stringify({
+            host: address, port: 5061, domain: "sip.falcot.com", user: "roland", password: secrets.roland, contact: "sip:roland@198.51.100.1:5099;transport=tls", ca: fs.readFileSync(ca, "utf8"),
+        }) });
+        expect(JSON.parse(sip.stdout.trim().split("\n").pop() || "{}")).toMatchObject({ ok: true, statuses: [401, 200] });
+        const xmpp = run("openssl", ["s_client", "-connect", `${address}:5222`, "-starttls", "xmpp", "-xmpphost", "falcot.com", "-CAfile", ca, "-verify_return_error", "-verify_hostname", "falcot.com"], { input: "", allowFail: true, timeout: 30000 });
+        expect(xmpp.output).toMatch(/Verify return code: 0 \(ok\)/);
+        expect(run("dig", [`@${address}`, "+short", "_sips._tcp.sip.falcot.com", "SRV"]).stdout).toContain("5061 sip-proxy.falcot.com.");
+        expect(ssh("hostname").trim()).toBe("server1.falcot.com");
+    };
+    let before: ReturnType<typeof snapshot>;
+
+    beforeAll(() => {
+        fs.mkdirSync(keys, { mode: 0o700 });
+        fs.mkdirSync(project);
+        for (const k of ["client", "host"]) run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", `rtc-real-${k}`, "-f", path.join(keys, k)]);
+        run("bash", ["scripts/local/host.sh", "create"], { timeout: 600000, input: JSON.stringify({
+            name: "real0", ipv4: [address, "198.51.100.20", "198.51.100.21"], ipv6: ["2001:db8:1000:2000::19"], hostGateway4: "198.51.100.1", hostGateway6: "2001:db8:1000:2000::1",
+            authorizedKey: fs.readFileSync(path.join(keys, "client.pub"), "utf8").trim(), hostKeyPrivate: fs.readFileSync(path.join(keys, "host"), "utf8"),
+        }) });
+        fs.writeFileSync(path.join(keys, "known_hosts"), `${address} ${fs.readFileSync(path.join(keys, "host.pub"), "utf8").trim()}\n`);
+        before = snapshot();
+
+        // As the README says: a project, a stack with its own passphrase, the config, secrets from stdin.
+        penv = { ...engineEnv({ PULUMI_RTC_STATE_DIR: path.join(work, "state") }), PULUMI_CONFIG_PASSPHRASE: "a passphrase of this test's own" };
+        fs.writeFileSync(path.join(project, "Pulumi.yaml"), ["name: falcot-rtc", "runtime:", "  name: nodejs", "  options:", "    typescript: true",
+            `main: ${path.relative(project, path.join(root, "index.ts"))}`, ""].join("\n"));
+        pulumi(["stack", "init", "falcot"]);
+        fs.copyFileSync(path.join(root, "Pulumi.falcot.yaml"), path.join(project, "Pulumi.falcot.yaml"));
+        const keyscan = run("ssh-keyscan", ["-t", "ed25519", address]).stdout; // pasted as printed
+        pulumi(["config", "set", "--path", "hosts.server1.ssh.hostKey"], keyscan);
+        pulumi(["config", "set", "--path", "dns.backend", "bind"]);
+        pulumi(["config", "rm", "--path", "dns.zoneId"]);
+        pulumi(["config", "set", "--path", "services.dns", "server1"]);
+        pulumi(["config", "set", "--secret", "sshPrivateKey"], fs.readFileSync(path.join(keys, "client"), "utf8"));
+        for (const [user, pw] of Object.entries(secrets)) pulumi(["config", "set", "--secret", "--path", `passwords.${user}`], pw);
+        pulumi(["up", "--yes", "--skip-preview"]);
+    }, 1800000);
+
+    afterAll(() => {
+        try {
+            pulumi(["destroy", "--yes", "--skip-preview"]);
+        } catch { /* already destroyed */ }
+        run("bash", ["scripts/local/host.sh", "delete", "real0"], { allowFail: true, timeout: 300000 });
+        fs.rmSync(work, { recursive: true, force: true });
+    }, 1800000);
+
+    it("serves TURN, SIP, XMPP and DNS to real clients", () => {
+        clientsWork();
+    });
+
+    it("destroy leaves the server as it was: nothing listening, no file, no package of the stack's", () => {
+        pulumi(["destroy", "--yes", "--skip-preview"]);
+        const after = snapshot();
+        expect(after.hostname).toBe(before.hostname);
+        expect(after.listening).toEqual(before.listening);
+        expect({ added: after.packages.filter((p) => !before.packages.includes(p)), removed: before.packages.filter((p) => !after.packages.includes(p)) }).toEqual({ added: [], removed: [] });
+        expect({ added: after.files.filter((f) => !before.files.includes(f)), removed: before.files.filter((f) => !after.files.includes(f)) }).toEqual({ added: [], removed: [] });
+    });
+
+    it("a new up gives a working server again", () => {
+        pulumi(["up", "--yes", "--skip-preview"]);
+        clientsWork();
     });
 });

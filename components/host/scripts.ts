@@ -49,9 +49,10 @@ export function aptPurgeScript(id: string): string {
         `[ -s "$record" ] || { rm -f "$record"; exit 0; }`,
         `purge=$(${installedPackages} | comm -12 - "$record" | tr '\\n' ' ')`,
         `export DEBIAN_FRONTEND=noninteractive`,
-        // The stack's own database server goes with its data.
-        `case " $purge " in *" mariadb-server "*) echo "mariadb-server mariadb-server/postrm_remove_databases boolean true" | debconf-set-selections;; esac`,
         `[ -z "$purge" ] || ${apt} purge $purge`,
+        // A database server the stack installed goes with its data. (Debian's postrm cannot be told so: it
+        // purges its debconf answers before it asks whether to remove the databases, and keeps them.)
+        `case " $purge " in *" mariadb-server "*) rm -rf /var/lib/mysql /var/log/mysql /etc/mysql/debian.cnf; rmdir /etc/mysql 2>/dev/null || true;; esac`,
         `rm -f "$record"`,
         `rmdir --ignore-fail-on-non-empty "$(dirname "$record")" ${STATE_DIR} 2>/dev/null || true`,
     ].join("\n");

@@ -367,7 +367,7 @@ describe("a bare server, stood up as the README says, and destroyed", () => {
         return r.stdout;
     };
     // What the server has: packages, listening sockets, files outside what the system itself churns.
-    const volatile = ["/var/lib/apt/lists", "/var/cache", "/var/log", "/var/lib/dpkg", "/var/lib/systemd", "/var/lib/ucf", "/var/backups", "/var/lib/dbus", "/var/tmp", "/etc/ld.so.cache"];
+    const volatile = ["/var/lib/apt", "/var/cache", "/var/log", "/var/lib/dpkg", "/var/lib/systemd", "/var/lib/ucf", "/var/backups", "/var/lib/dbus", "/var/tmp", "/etc/ld.so.cache"];
     const snapshot = () => ({
         packages: ssh("dpkg-query -W -f='${db:Status-Status} ${Package}\\n' | awk '$1 == \"installed\" { print $2 }' | sort").trim().split("\n"),
         listening: ssh("ss -Htlnu | awk '{print $1, $5}' | sort -u").trim().split("\n"),

@@ -77,3 +77,30 @@ it("types certificates by the ids the caller gave", () => {
     };
     expect(typo()).toBeUndefined();
 });
+
+it("a component's retainOnDelete reaches every remote step it makes, and protect reaches them too", async () => {
+    // The mock monitor sees each registration request, options included.
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const monitor = pulumi.runtime.getMonitor() as any;
+    const register = monitor.registerResource.bind(monitor);
+    const options: Record<string, { retain: boolean; protect: boolean }> = {};
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    monitor.registerResource = (req: any, callback: any) => {
+        options[req.getName()] = { retain: req.getRetainondelete(), protect: req.getProtect() };
+        register(req, callback);
+    };
+    try {
+        const host = new RtcHost("kept", { fqdn: "kept.falcot.com", ipv4: ["198.51.100.50"], connection }, { retainOnDelete: true });
+        new TurnServer("turn-kept", { host }, { retainOnDelete: true });
+        new TurnServer("turn-protected", { host: seedHost("guarded") }, { protect: true });
+        await settle();
+    } finally {
+        monitor.registerResource = register;
+    }
+    const steps = (prefix: string) => Object.entries(options).filter(([n]) => n.startsWith(prefix)).map(([, o]) => o);
+    expect(steps("turn-kept-").length).toBeGreaterThanOrEqual(2);
+    expect(steps("turn-kept-").every((o) => o.retain)).toBe(true);
+    expect(steps("kept-").map((o) => o.retain)).toEqual([true, true]); // the host's identity and packages
+    expect(steps("turn-protected-").length).toBeGreaterThanOrEqual(2);
+    expect(steps("turn-protected-").every((o) => o.protect)).toBe(true);
+});

@@ -140,14 +140,9 @@ export function falcotStack(config: FalcotConfig, secrets: FalcotSecrets): Falco
     return { hosts, localHosts, certificates, turn, sip, xmpp, zone, passwords };
 }
 
+/** A user's password; checkFalcotSecrets has made sure every user has one, given or generated. */
 function passwordOf(passwords: pulumi.Output<Record<string, string>>, name: string): pulumi.Output<string> {
-    return pulumi.secret(passwords.apply((p) => {
-        const value = p?.[name];
-        if (typeof value !== "string" || value === "") {
-            throw new RtcConfigError("Falcot stack config", `passwords.${name}`, "is missing", `run: pulumi config set --secret --path 'passwords.${name}' <password>`);
-        }
-        return value;
-    }));
+    return pulumi.secret(passwords.apply((p) => p[name]));
 }
 
 /** A random password made on this machine once, kept in state as a secret. */

@@ -4,7 +4,7 @@ import { secretsUsed } from "../common/managed";
 import { RtcConfigError } from "../common/validation";
 import { ServiceCertificate } from "../common/tls";
 import { recordFile } from "./registry";
-import { RtcHost } from "./rtcHost";
+import type { RtcHost } from "./rtcHost";
 import {
     SECRET_DIR, ensureLineScript, generateSecretScript, linkScript, removeFileScript, removeLineScript, serviceScript, stopServiceScript, writeFileScript,
 } from "./scripts";
@@ -101,7 +101,7 @@ function commandForFile(ctx: HostContext, id: string, spec: FileSpec, mode: stri
  * The one way this library runs a command on a host. Only stderr lines stream to the engine's log, and the
  * scripts print no secret there; the outputs of a command that handles a secret are secret in the state too.
  */
-function remoteCommand(ctx: HostContext, id: string,
+export function remoteCommand(ctx: HostContext, id: string,
     args: { create: pulumi.Input<string>; delete?: string; stdin?: pulumi.Input<string>; secretOutputs?: ("stdout" | "stderr")[] },
     dependsOn: pulumi.Input<pulumi.Resource>[]): remote.Command {
     return new remote.Command(`${ctx.prefix}-${id}`, {

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { remote, types } from "@pulumi/command";
 import { address, hostKey as hostKeyRule, normaliseHostKey } from "../common/grammar";
 import { Checker, isDomainName } from "../common/validation";
+import { HostContext, remoteCommand } from "./primitives";
 import { aptInstallScript, aptPurgeScript, hostIdentityScript, restoreIdentityScript } from "./scripts";
 import { ArgKinds, checkArgs } from "../common/args";
 
@@ -46,8 +47,8 @@ export class RtcHost extends pulumi.ComponentResource {
     /** How every remote step reaches the host. */
     readonly connection: pulumi.Input<types.input.remote.ConnectionArgs>;
     private readonly readyAfter: pulumi.Input<pulumi.Resource>[];
-    private readonly resourceName: string;
-    private readonly retainOnDelete?: boolean;
+    /** The host's own steps (identity, packages) run through the same primitive as the components'. */
+    private readonly ctx: HostContext;
     /** apt transactions, in order; the last one takes requests until the current turn of the event loop ends. */
     private readonly packageBatches: { readonly wanted: Set<string>; readonly command: remote.Command; sealed: boolean }[] = [];
 
@@ -63,8 +64,6 @@ export class RtcHost extends pulumi.ComponentResource {
         const hostKey = (args.connection as { hostKey?: unknown } | undefined)?.hostKey;
         if (typeof hostKey === "string") c.rule("connection.hostKey", normaliseHostKey(hostKey), hostKeyRule);
         c.done();
-        this.resourceName = name;
-        this.retainOnDelete = opts?.retainOnDelete;
         this.fqdn = args.fqdn;
         this.hostName = args.fqdn.split(".")[0];
         this.domain = args.fqdn.split(".").slice(1).join(".");
@@ -73,15 +72,9 @@ export class RtcHost extends pulumi.ComponentResource {
         // A pasted host key (ssh-keyscan output, a .pub line) is pinned as the one `TYPE KEY` it holds.
         this.connection = typeof hostKey === "string" ? { ...(args.connection as types.input.remote.ConnectionArgs), hostKey: normaliseHostKey(hostKey) } : args.connection;
         this.readyAfter = args.readyAfter ?? [];
+        this.ctx = { host: this, parent: this, owner: `RtcHost "${name}"`, prefix: name, after: this.readyAfter, retainOnDelete: opts?.retainOnDelete };
         // The server's name is its fqdn, with /etc/hosts to match; destroy gives back the name it had.
-        new remote.Command(`${name}-identity`, {
-            connection: this.connection,
-            create: hostIdentityScript(this.fqdn, this.ipv4[0].private),
-            delete: restoreIdentityScript(),
-            logging: "stderr",
-            // Needs AcceptEnv on the server, and nothing here reads the previous output.
-            addPreviousOutputInEnv: false,
-        }, { parent: this, dependsOn: this.readyAfter, retainOnDelete: this.retainOnDelete });
+        remoteCommand(this.ctx, "identity", { create: hostIdentityScript(this.fqdn, this.ipv4[0].private), delete: restoreIdentityScript() }, this.readyAfter);
         this.registerOutputs({ fqdn: this.fqdn, ipv4: this.ipv4, ipv6: this.ipv6 });
     }
 
@@ -108,20 +101,14 @@ export class RtcHost extends pulumi.ComponentResource {
             const wanted = new Set<string>();
             const previous = this.packageBatches[this.packageBatches.length - 1]?.command;
             const n = this.packageBatches.length;
-            const id = n === 0 ? `${this.resourceName}-packages` : `${this.resourceName}-packages-${n + 1}`;
+            const id = n === 0 ? "packages" : `packages-${n + 1}`;
+            const record = `${this.ctx.prefix}-${id}`;
             const script = new Promise<string>((resolve) => setImmediate(() => {
                 batch!.sealed = true;
-                resolve(aptInstallScript([...wanted], id));
+                resolve(aptInstallScript([...wanted], record));
             }));
-            const command = new remote.Command(id, {
-                connection: this.connection,
-                create: pulumi.output(script),
-                // Destroy purges what this transaction installed; packages that were there before stay.
-                delete: aptPurgeScript(id),
-                logging: "stderr",
-                // Needs AcceptEnv on the server, and nothing here reads the previous output.
-                addPreviousOutputInEnv: false,
-            }, { parent: this, dependsOn: previous ? [previous] : this.readyAfter, retainOnDelete: this.retainOnDelete });
+            // Destroy purges what this transaction installed; packages that were there before stay.
+            const command = remoteCommand(this.ctx, id, { create: pulumi.output(script), delete: aptPurgeScript(record) }, previous ? [previous] : this.readyAfter);
             batch = { wanted, command, sealed: false };
             this.packageBatches.push(batch);
         }

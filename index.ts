@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { checkFalcotSecrets, parseFalcotConfig, secretKeys } from "./stacks/config";
 import { falcotStack } from "./stacks/falcot";
+import { resolveAddresses } from "./components/common/addresses";
 
 // The Pulumi program: Falcot's environment from stack config.
 
@@ -31,18 +32,10 @@ export const domain = config.domain;
 export const layout = config.layout;
 export const caCertPem = stack.certificates.caCertPem;
 export const zone = stack.zone.zoneText;
-export const endpoints = {
-    turn: { hostname: stack.turn.hostname, realm: stack.turn.realm, addresses: stack.turn.ipv4 },
-    sip: { domain: stack.sip.sipDomain, hostname: stack.sip.hostname },
-    xmpp: { domains: stack.xmpp.domains, hostname: stack.xmpp.hostname },
-};
+export const endpoints = stack.endpoints;
 /** Users' passwords (secret): `pulumi stack output --show-secrets passwords`. */
 export const passwords = stack.passwords;
 /** Where the stack's DNS server answers, when it runs one. */
-export const dnsServer = config.services.dns ? stack.hosts[config.services.dns].ipv4[0].public : undefined;
-/** How to log in to the `local` hosts (root, key pinned both ways): `ssh -i KEY root@ADDRESS`. */
-export const localSsh = Object.fromEntries(Object.entries(stack.localHosts).map(([name, h]) => [name, {
-    address: h.host.ipv4[0].public,
-    privateKey: h.sshPrivateKey,
-    hostPublicKey: h.hostPublicKey,
-}]));
+export const dnsServer = config.services.dns ? resolveAddresses(stack.hosts[config.services.dns].nameAddresses.ipv4[0]) : undefined;
+/** How to log in as root to the hosts whose keys the stack made (local, hcloud, aws): `ssh -i KEY root@ADDRESS`. */
+export const ssh = stack.ssh;

@@ -11,5 +11,5 @@ export { ServiceCertificate } from "./common/tls";
 export { RtcConfigError } from "./common/validation";
 export { RtcHost, RtcHostArgs, HostAddress } from "./host/rtcHost";
 export { plannedFiles, PlannedFile } from "./host/registry";
-export { Layout, layouts, planLayout, LayoutPlan, ServiceKind } from "./layout";
+export { Layout, layouts, planLayout, addressesNeeded, LayoutPlan, ServiceKind, serviceKinds } from "./layout";
 export { LocalHost, LocalHostArgs } from "./hosts/localHost";

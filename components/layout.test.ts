@@ -1,24 +1,29 @@
-import { planLayout } from "./layout";
+import { addressesNeeded, planLayout } from "./layout";
 
 describe("layouts", () => {
     it("standard puts TURN on every address and SIP/XMPP on the first", () => {
-        expect(planLayout("standard", ["198.51.100.19", "198.51.100.20"])).toEqual({
-            turn: { ipv4: ["198.51.100.19", "198.51.100.20"] },
-            sip: { ipv4: ["198.51.100.19"] },
-            xmpp: { ipv4: ["198.51.100.19"] },
+        expect(planLayout("standard", 2)).toEqual({
+            turn: { ipv4: [0, 1] },
+            sip: { ipv4: [0] },
+            xmpp: { ipv4: [0] },
         });
     });
 
-    it("port443 gives each service its own address and 443", () => {
-        expect(planLayout("port443", ["198.51.100.19", "198.51.100.20", "198.51.100.21"])).toEqual({
-            turn: { ipv4: ["198.51.100.19"], tlsPort: 443 },
-            sip: { ipv4: ["198.51.100.20"], tls443Address: "198.51.100.20" },
-            xmpp: { ipv4: ["198.51.100.21"], directTls443Address: "198.51.100.21" },
+    it("port443 gives each service its own address and 443, by position", () => {
+        expect(planLayout("port443", 3)).toEqual({
+            turn: { ipv4: [0], tlsPort: 443 },
+            sip: { ipv4: [1], tls443: 1 },
+            xmpp: { ipv4: [2], directTls443: 2 },
         });
     });
 
     it("port443 says how many addresses it needs", () => {
-        expect(() => planLayout("port443", ["198.51.100.19", "198.51.100.19"])).toThrow(/planLayout: ipv4 with layout "port443" needs 3 distinct public IPv4 addresses .* but has 1\. Fix: /);
-        expect(planLayout("port443", ["198.51.100.19"], ["xmpp"])).toEqual({ xmpp: { ipv4: ["198.51.100.19"], directTls443Address: "198.51.100.19" } });
+        expect(() => planLayout("port443", 1)).toThrow(/planLayout: ipv4 with layout "port443" needs 3 public IPv4 addresses .* but has 1\. Fix: /);
+        expect(planLayout("port443", 1, ["xmpp"])).toEqual({ xmpp: { ipv4: [0], directTls443: 0 } });
+    });
+
+    it("counts the addresses a cloud host must get", () => {
+        expect([addressesNeeded("standard", ["turn", "sip", "xmpp"]), addressesNeeded("standard", ["sip"]),
+            addressesNeeded("port443", ["turn", "sip", "xmpp"]), addressesNeeded("port443", ["xmpp"]), addressesNeeded("port443", [])]).toEqual([2, 1, 3, 1, 1]);
     });
 });

@@ -1,3 +1,4 @@
+import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
 import { plannedFiles } from "../components/host/registry";
@@ -67,14 +68,14 @@ export async function synth(root: string, opts: Options): Promise<{ resources: n
     const config = Object.fromEntries(Object.entries(values).map(([k, v]) => [`${cfg.project}:${k}`, typeof v === "string" ? v : JSON.stringify(v)]));
     const run = await runUnderMocks(() => {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
-        return require(path.join(root, "index")) as { zone: string };
+        return require(path.join(root, "index")) as { zone: pulumi.Output<string> };
     }, { project: cfg.project, stack: opts.stack, config, secretKeys: [...secretKeys].map((k) => `${cfg.project}:${k}`) });
 
     const out = path.resolve(opts.out);
     fs.rmSync(out, { recursive: true, force: true });
     fs.mkdirSync(out, { recursive: true });
     fs.writeFileSync(path.join(out, "resources.json"), JSON.stringify(run.resources, null, 2) + "\n");
-    fs.writeFileSync(path.join(out, "zone.db"), run.result.zone);
+    fs.writeFileSync(path.join(out, "zone.db"), await new Promise<string>((resolve) => run.result.zone.apply(resolve)));
     const files = plannedFiles();
     for (const f of files) {
         const target = path.join(out, "hosts", f.host, f.path);

@@ -3,76 +3,12 @@ import { certificateDefaults } from "../components/certs/rtcCertificates";
 import * as grammar from "../components/common/grammar";
 import { RtcConfigError, nearest } from "../components/common/validation";
 import { layouts } from "../components/layout";
+import { COMPONENT, SEP, bool, list, map, oneOf, strict, text, wholeNumber, ipv4, ipv6 } from "./schema";
+import { HostProviderName, defaultHostProvider, hostProviders } from "./hosts";
 
 // The Falcot stack's configuration, described once: this schema gives the types, the defaults, the checks
 // (unknown keys refused at every depth) and the messages, which name the full key path, the bad value
 // (never a secret's) and the fix.
-
-const COMPONENT = "Falcot stack config";
-const SEP = "\u001f"; // between a problem and its fix inside a zod message
-
-/** A zod string (or number...) checked by a rule of the grammar. */
-function ruled<T extends z.ZodType>(base: T, rule: grammar.Rule): T {
-    return base.superRefine((v, ctx) => {
-        const flaw = rule(v);
-        if (flaw) ctx.addIssue({ code: "custom", message: `${flaw.problem}${SEP}${flaw.fix}` });
-    }) as unknown as T;
-}
-
-/** The message for a value of the wrong type. */
-const typeError = (what: string, fix: string, expectedType: string) =>
-    (iss: { input?: unknown }) => `${grammar.describe(iss.input, expectedType)}, not ${what}${SEP}${fix}`;
-
-const text = (rule: grammar.Rule, what: string) => ruled(z.string({
-    error: (iss) => {
-        const flaw = rule(iss.input) ?? { problem: `${grammar.describe(iss.input, "string")}, not ${what}`, fix: `write ${what}` };
-        return `${flaw.problem}${SEP}${flaw.fix}`;
-    },
-}), rule);
-const list = <T extends z.ZodType>(item: T, what: string, example: string) =>
-    z.array(item, { error: typeError(`a list of ${what}`, `write a list, such as ${example}`, "list") });
-const bool = () => z.boolean({ error: typeError("true or false", "write true or false, without quotes", "boolean") });
-const wholeNumber = (min: number, what: string) => z.number({ error: typeError(what, `write a whole number of at least ${min}`, "number") })
-    .int({ error: (iss) => `is ${grammar.show(iss.input)}, not a whole number${SEP}write a whole number of at least ${min}` })
-    .min(min, { error: (iss) => `is ${grammar.show(iss.input)}, less than ${min}${SEP}write a whole number of at least ${min}` });
-const oneOf = <T extends readonly [string, ...string[]]>(values: T) =>
-    z.enum(values, { error: (iss) => `${grammar.describe(iss.input, "string")}, not one of ${values.join(", ")}${SEP}use one of: ${values.join(", ")}` });
-/** An object that refuses keys it does not know, naming the nearest known one. */
-const strict = <S extends z.core.$ZodLooseShape>(shape: S, what: string) => z.strictObject(shape, {
-    error: (iss) => iss.code === "unrecognized_keys"
-        ? `unknown${SEP}${Object.keys(shape).join(",")}`
-        : `${grammar.describe(iss.input, "object")}, not ${what}${SEP}write ${what} with the keys ${Object.keys(shape).join(", ")}`,
-});
-const map = <V extends z.ZodType>(keyRule: grammar.Rule, keyWhat: string, value: V, what: string) =>
-    z.record(text(keyRule, keyWhat), value, {
-        error: (iss) => iss.code === "invalid_key"
-            ? `is not a valid ${keyWhat}${SEP}${keyRule(undefined)?.fix ?? `rename it`}`
-            : typeError(what, `write ${what}, keyed by ${keyWhat}`, "object")(iss),
-    });
-
-const ipv4 = text(grammar.address(4), "an IPv4 address");
-const ipv6 = text(grammar.address(6), "an IPv6 address");
-/** An address, or `{ public, private }` behind 1:1 NAT; each part checked where it stands. */
-const addressPair = (family: 4 | 6) => z.unknown().superRefine((v, ctx) => {
-    const issue = (path: string[], f: grammar.Flaw) => ctx.addIssue({ code: "custom", path, message: `${f.problem}${SEP}${f.fix}` });
-    const rule = grammar.address(family);
-    if (typeof v === "string") {
-        const f = rule(v);
-        if (f) issue([], f);
-    } else if (v && typeof v === "object" && !Array.isArray(v)) {
-        for (const k of Object.keys(v)) {
-            if (k !== "public" && k !== "private") ctx.addIssue({ code: "unrecognized_keys", keys: [k], path: [], message: `unknown${SEP}public,private`, input: v as Record<string, unknown> });
-        }
-        const pair = v as { public?: unknown; private?: unknown };
-        const pub = rule(pair.public);
-        if (pub) issue(["public"], pub);
-        const priv = pair.private === undefined ? undefined : rule(pair.private);
-        if (priv) issue(["private"], priv);
-    } else {
-        issue([], { problem: `${grammar.describe(v, "string")}, not an address`, fix: "write an address, or { public: ADDRESS, private: ADDRESS } behind 1:1 NAT" });
-    }
-}).transform((v) => v as string | { public: string; private?: string });
-const hostAddresses = (family: 4 | 6, example: string) => list(addressPair(family), "addresses", `[${example}]`);
 
 export const serviceNames = ["turn", "turnAdmin", "sip", "xmpp"] as const;
 export type UserService = typeof serviceNames[number];
@@ -83,19 +19,27 @@ const nameServer = strict({
     ipv6: list(ipv6, "IPv6 addresses", "[2001:db8::53]").optional(),
 }, "a name server");
 
-const host = strict({
-    provider: oneOf(["existing", "local"]).default("existing"),
-    fqdn: text(grammar.domainName, "a DNS name").optional(),
-    ssh: strict({
-        address: text(grammar.endpoint, "an address or DNS name").optional(),
-        port: ruled(z.number({ error: typeError("a TCP port", "use a whole number from 1 to 65535", "number") }), grammar.port).default(22),
-        user: text(grammar.userName, "a user name").default("root"),
-        hostKey: z.string({ error: typeError("a host key", "paste the server's ed25519 host key, or `ssh-keyscan -t ed25519 HOST` output as it is", "string") })
-            .transform(grammar.normaliseHostKey).pipe(text(grammar.hostKey, "a host key")).optional(),
-    }, "SSH settings").default({ port: 22, user: "root" }),
-    ipv4: hostAddresses(4, "198.51.100.19").min(1, { error: `is empty${SEP}list the host's public IPv4 addresses` }),
-    ipv6: hostAddresses(6, "2001:db8:1000:2000::19").default([]),
-}, "a host");
+const providerNames = Object.keys(hostProviders) as HostProviderName[];
+
+/** A host: `provider` picks the entry of the host-provider table whose schema checks the rest. */
+const host = z.unknown().transform((v, ctx) => {
+    const obj = v && typeof v === "object" && !Array.isArray(v) ? v as Record<string, unknown> : undefined;
+    if (!obj) {
+        ctx.addIssue({ code: "custom", message: `${grammar.describe(v, "object")}, not a host${SEP}write a host with provider (${providerNames.join(", ")}) and its settings` });
+        return z.NEVER;
+    }
+    const { provider = defaultHostProvider, ...rest } = obj;
+    if (typeof provider !== "string" || !providerNames.includes(provider as HostProviderName)) {
+        ctx.addIssue({ code: "custom", path: ["provider"], message: `${grammar.describe(provider, "string")}, not one of ${providerNames.join(", ")}${SEP}use one of: ${providerNames.join(", ")}${nearest(String(provider), providerNames)}` });
+        return z.NEVER;
+    }
+    const parsed = hostProviders[provider as HostProviderName].schema.safeParse(rest, { reportInput: true });
+    if (!parsed.success) {
+        for (const issue of parsed.error.issues) ctx.issues.push({ ...issue, input: issue.input } as never);
+        return z.NEVER;
+    }
+    return { provider: provider as HostProviderName, settings: parsed.data as unknown };
+});
 
 const user = strict({
     services: list(oneOf(serviceNames), "services", "[turn, sip]").min(1, { error: `is empty${SEP}list what the user may use: ${serviceNames.join(", ")}` }),
@@ -134,19 +78,6 @@ const plainSchema = strict({
     for (const [svc, name] of Object.entries(c.services)) {
         if (name !== undefined && !hostNames.includes(name)) fail(["services", svc], `is ${grammar.show(name)}, not one of the hosts`, `use one of: ${hostNames.join(", ")}`);
     }
-    for (const [name, h] of Object.entries(c.hosts)) {
-        if (h.provider === "local" && (h.ssh.address !== undefined || h.ssh.hostKey !== undefined)) {
-            fail(["hosts", name, "ssh"], "is set for a local host", "remove it: a local host makes its own keys");
-        }
-        for (const family of ["ipv4", "ipv6"] as const) {
-            const seen = new Set<string>();
-            h[family].forEach((a, i) => {
-                const pub = typeof a === "string" ? a : a.public;
-                if (seen.has(pub)) fail(["hosts", name, family, i], `repeats ${pub}`, "list each address once");
-                seen.add(pub);
-            });
-        }
-    }
     if (c.dns.backend === "cloudflare" && c.dns.zoneId === undefined) fail(["dns", "zoneId"], "is missing", "give the zone id from Cloudflare's dashboard (32 hex digits)");
     if (c.dns.backend !== "cloudflare" && c.dns.zoneId !== undefined) fail(["dns", "zoneId"], `is set for the ${c.dns.backend} backend`, "remove it, or use backend: cloudflare");
     if (c.dns.backend === "bind" && c.services.dns === undefined) fail(["services", "dns"], "is missing", "name the host that runs BIND, e.g. services.dns: server1");
@@ -179,7 +110,13 @@ const secretSchema = z.object({
 });
 
 type Parsed = z.output<typeof plainSchema>;
-export type HostConfig = Parsed["hosts"][string] & { readonly fqdn: string; readonly ssh: { readonly address: string } };
+/** A host's config: its provider, and the settings that provider's schema checked. */
+export interface HostConfig {
+    readonly provider: HostProviderName;
+    /** The host's fully qualified name: its `fqdn`, else `<name>.<domain>`. */
+    readonly fqdn: string;
+    readonly settings: unknown;
+}
 export interface FalcotConfig extends Omit<Parsed, "hosts" | "services" | typeof secretKeys[number]> {
     readonly hosts: Readonly<Record<string, HostConfig>>;
     readonly services: { readonly turn: string; readonly sip: string; readonly xmpp: string; readonly dns?: string };
@@ -192,8 +129,8 @@ export function parseFalcotConfig(raw: Readonly<Record<string, unknown>>): Falco
     const c = parsed.data;
     const firstHost = Object.keys(c.hosts)[0];
     const hosts = Object.fromEntries(Object.entries(c.hosts).map(([name, h]) => {
-        const first = typeof h.ipv4[0] === "string" ? h.ipv4[0] : h.ipv4[0].public;
-        return [name, { ...h, fqdn: h.fqdn ?? `${name}.${c.domain}`, ssh: { ...h.ssh, address: h.ssh.address ?? first } }];
+        const fqdn = (h.settings as { fqdn?: string }).fqdn ?? `${name}.${c.domain}`;
+        return [name, { provider: h.provider, fqdn, settings: h.settings }];
     }));
     return {
         domain: c.domain, layout: c.layout, dns: c.dns, users: c.users, generatePasswords: c.generatePasswords, certificates: c.certificates, hosts,

@@ -1,16 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
+import { local } from "@pulumi/command";
 import { RtcCertificates } from "../components/certs/rtcCertificates";
-import { addressRecords, DnsRecord } from "../components/dns/records";
+import { PortRule, dnsPorts, mergePorts } from "../components/common/ports";
 import { RtcDnsZone } from "../components/dns/rtcDnsZone";
 import { RtcHost } from "../components/host/rtcHost";
-import { planLayout, ServiceKind } from "../components/layout";
-import { SipProxy } from "../components/sip/sipProxy";
-import { TurnServer } from "../components/turn/turnServer";
-import { RtcConfigError } from "../components/common/validation";
-import { XmppServer } from "../components/xmpp/xmppServer";
-import { FalcotConfig, HostConfig, UserService } from "./config";
-import { LocalHost } from "../components/hosts/localHost";
-import { local } from "@pulumi/command";
+import { LayoutPlan, ServiceKind, addressesNeeded, planLayout, serviceKinds } from "../components/layout";
+import { FalcotConfig, UserService } from "./config";
+import { hostProviders } from "./hosts";
+import { MadeHost } from "./hosts/provider";
+import { services } from "./services";
+import { ServiceComponent } from "./services/service";
 
 export interface FalcotSecrets {
     /** SSH private key that logs in as root on `existing` hosts. */
@@ -23,44 +22,47 @@ export interface FalcotSecrets {
 
 export interface FalcotStack {
     readonly hosts: Record<string, RtcHost>;
+    /** How to log in to the hosts whose keys the stack made, by host name. */
+    readonly ssh: Record<string, NonNullable<MadeHost["ssh"]>>;
     readonly certificates: RtcCertificates;
-    readonly turn: TurnServer;
-    readonly sip: SipProxy;
-    readonly xmpp: XmppServer;
+    /** The service components, by kind. */
+    readonly services: Record<ServiceKind, ServiceComponent>;
+    /** What each service exports, by kind. */
+    readonly endpoints: Record<ServiceKind, pulumi.Input<Record<string, unknown>>>;
     readonly zone: RtcDnsZone;
-    /** The `local` hosts, by name. */
-    readonly localHosts: Record<string, LocalHost>;
     /** Each user's password, by name (secret). */
     readonly passwords: pulumi.Output<Record<string, string>>;
 }
 
-/** Falcot Corp's TURN, SIP and XMPP services, their certificates and DNS, composed from the library. */
+/**
+ * Falcot Corp's TURN, SIP and XMPP services, their certificates and DNS, composed from the library. Hosts come
+ * from the host-provider table, services from the service table: this function names neither a provider nor a
+ * service.
+ */
 export function falcotStack(config: FalcotConfig, secrets: FalcotSecrets): FalcotStack {
     const { domain, layout } = config;
+
+    // Plan each host's addresses before any host exists: a cloud host is made with as many as its services need.
+    const placedOn = (name: string) => serviceKinds.filter((k) => config.services[k] === name);
+    const plans: Record<string, LayoutPlan> = {};
+    const needs: Record<string, { ipv4: number; ports: PortRule[] }> = {};
+    for (const [name, h] of Object.entries(config.hosts)) {
+        const kinds = placedOn(name);
+        const count = hostProviders[h.provider].ipv4Count(h.settings, addressesNeeded(layout, kinds));
+        plans[name] = planLayout(layout, count, kinds, { component: "Falcot stack config", field: `hosts.${name}.ipv4`,
+            fix: `add addresses to hosts.${name}.ipv4, move a service to another host (services.*), or use layout standard` });
+        needs[name] = {
+            ipv4: count,
+            ports: mergePorts([...kinds.flatMap((k) => services[k].ports(plans[name])), ...(config.services.dns === name && config.dns.backend === "bind" ? dnsPorts : [])]),
+        };
+    }
+
     const hosts: Record<string, RtcHost> = {};
-    const localHosts: Record<string, LocalHost> = {};
+    const ssh: FalcotStack["ssh"] = {};
     for (const [index, [name, h]] of Object.entries(config.hosts).entries()) {
-        if (h.provider === "local") {
-            const addresses = (list: HostConfig["ipv4"]) => list.map((a) => (typeof a === "string" ? a : a.public));
-            localHosts[name] = new LocalHost(name, { fqdn: h.fqdn, ipv4: addresses(h.ipv4), ipv6: addresses(h.ipv6), envName: `${pulumi.getStack().toLowerCase().replace(/[^a-z0-9]/g, "").slice(0, 8) || "rtc"}${index}` });
-            hosts[name] = localHosts[name].host;
-            continue;
-        }
-        if (!secrets.sshPrivateKey) {
-            throw new RtcConfigError("Falcot stack config", "sshPrivateKey", `is missing, and host ${name} is reached over SSH`, "run: pulumi config set --secret sshPrivateKey < KEYFILE");
-        }
-        hosts[name] = new RtcHost(name, {
-            fqdn: h.fqdn,
-            ipv4: h.ipv4,
-            ipv6: h.ipv6,
-            connection: {
-                host: h.ssh.address,
-                port: h.ssh.port,
-                user: h.ssh.user,
-                privateKey: secrets.sshPrivateKey,
-                hostKey: h.ssh.hostKey,
-            },
-        });
+        const made = hostProviders[h.provider].make(h.settings, { name, index, domain, fqdn: h.fqdn, needs: needs[name], secrets });
+        hosts[name] = made.host;
+        if (made.ssh) ssh[name] = made.ssh;
     }
 
     // Passwords: from secret config, or made here for throw-away environments
@@ -69,80 +71,33 @@ export function falcotStack(config: FalcotConfig, secrets: FalcotSecrets): Falco
         ? pulumi.secret(pulumi.all([secrets.passwords, pulumi.all(Object.fromEntries(Object.keys(config.users).map((u) => [u, generatedPassword(u)])))])
             .apply(([given, made]) => ({ ...(made as Record<string, string>), ...Object.fromEntries(Object.entries(given ?? {}).filter(([, v]) => !!v)) })))
         : secrets.passwords;
-
-    // Addresses per layout, host by host
-    const placed = (kind: ServiceKind) => config.services[kind];
-    const plans = Object.fromEntries(Object.keys(hosts).map((name) => {
-        const kinds = (["turn", "sip", "xmpp"] as ServiceKind[]).filter((k) => placed(k) === name);
-        const plan = planLayout(layout, hosts[name].ipv4.map((a) => a.public), kinds, { component: "Falcot stack config", field: `hosts.${name}.ipv4`,
-            fix: `add addresses to hosts.${name}.ipv4, move a service to another host (services.*), or use layout standard` });
-        return [name, plan];
-    }));
+    const usersOf = (service: UserService) => Object.entries(config.users)
+        .filter(([, u]) => u.services.includes(service))
+        .map(([name]) => ({ name, password: pulumi.secret(passwords.apply((p) => p[name])) }));
 
     const certificates = new RtcCertificates("falcot", {
-        certificates: {
-            turn: [`turn-server.${domain}`],
-            sip: [`sip-proxy.${domain}`, `sip.${domain}`],
-            xmpp: [domain, `conference.${domain}`],
-        },
+        certificates: Object.fromEntries(serviceKinds.map((k) => [k, services[k].certificateNames(domain)])) as Record<ServiceKind, string[]>,
         issuer: { kind: "internal", commonName: "Falcot Corp internal CA", organization: "Falcot Corp" },
         ...config.certificates,
     });
 
-    const usersOf = (service: UserService) => Object.entries(config.users)
-        .filter(([, u]) => u.services.includes(service))
-        .map(([name]) => ({ name, password: passwordOf(passwords, name) }));
-
-    const turnPlan = plans[config.services.turn].turn!;
-    const turn = new TurnServer("turn", {
-        host: hosts[config.services.turn],
-        domain,
-        ipv4: turnPlan.ipv4,
-        tlsPort: turnPlan.tlsPort,
-        certificate: certificates.certificates.turn,
-        users: usersOf("turn"),
-        adminUsers: usersOf("turnAdmin"),
-        staticAuthSecret: secrets.turnStaticAuthSecret,
-    });
-
-    const sipPlan = plans[config.services.sip].sip!;
-    const sip = new SipProxy("sip", {
-        host: hosts[config.services.sip],
-        domain,
-        ipv4: sipPlan.ipv4,
-        tls443Address: sipPlan.tls443Address,
-        certificate: certificates.certificates.sip,
-        users: usersOf("sip"),
-    });
-
-    const xmppPlan = plans[config.services.xmpp].xmpp!;
-    const xmpp = new XmppServer("xmpp", {
-        host: hosts[config.services.xmpp],
-        domains: [domain],
-        ipv4: xmppPlan.ipv4,
-        directTls443Address: xmppPlan.directTls443Address,
-        certificate: certificates.certificates.xmpp,
-        admins: Object.entries(config.users).filter(([, u]) => u.xmppAdmin).map(([name]) => `${name}@${domain}`),
-        users: usersOf("xmpp").map((u) => ({ jid: `${u.name}@${domain}`, password: u.password })),
-    });
+    const made = Object.fromEntries(serviceKinds.map((k) => {
+        const hostName = config.services[k];
+        return [k, services[k].make({ host: hosts[hostName], config, plan: plans[hostName], certificate: certificates.certificates[k], usersOf, secrets })];
+    })) as Record<ServiceKind, ServiceComponent>;
+    const endpoints = Object.fromEntries(serviceKinds.map((k) => [k, services[k].endpoint(made[k])])) as FalcotStack["endpoints"];
 
     const dnsHost = config.services.dns ? hosts[config.services.dns] : undefined;
     const nsHost = dnsHost ?? hosts[Object.keys(hosts)[0]];
-    const hostRecords: DnsRecord[] = Object.values(hosts).flatMap((h) => addressRecords(h.fqdn, h.ipv4.map((a) => a.public), h.ipv6.map((a) => a.public)));
     const zone = new RtcDnsZone("falcot", {
         domain,
-        records: [...hostRecords, ...turn.dnsRecords, ...sip.dnsRecords, ...xmpp.dnsRecords],
+        records: [...Object.values(hosts).flatMap((h) => h.dnsRecords), ...serviceKinds.flatMap((k) => made[k].dnsRecords)],
         backend: config.dns.backend === "cloudflare"
             ? { kind: "cloudflare", zoneId: config.dns.zoneId! }
             : config.dns.backend === "bind" ? { kind: "bind", host: dnsHost! } : { kind: "zonefile" },
-        nameServers: config.dns.nameServers ?? [{ name: `ns1.${domain}`, ipv4: [nsHost.ipv4[0].public], ipv6: nsHost.ipv6.slice(0, 1).map((a) => a.public) }],
+        nameServers: config.dns.nameServers ?? [{ name: `ns1.${domain}`, ipv4: nsHost.nameAddresses.ipv4.slice(0, 1), ipv6: nsHost.nameAddresses.ipv6.slice(0, 1) }],
     });
-    return { hosts, localHosts, certificates, turn, sip, xmpp, zone, passwords };
-}
-
-/** A user's password; checkFalcotSecrets has made sure every user has one, given or generated. */
-function passwordOf(passwords: pulumi.Output<Record<string, string>>, name: string): pulumi.Output<string> {
-    return pulumi.secret(passwords.apply((p) => p[name]));
+    return { hosts, ssh, certificates, services: made, endpoints, zone, passwords };
 }
 
 /** A random password made on this machine once, kept in state as a secret. */

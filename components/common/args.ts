@@ -20,7 +20,7 @@ export type ArgKind =
     | "names"
     /** An object, or an Output of one (an SSH connection). */
     | "connection"
-    /** A list of addresses: strings, or `{ public, private }` pairs. */
+    /** A list of addresses: strings or Outputs of them, or `{ public, private }` pairs of those. */
     | "addresses";
 
 export type ArgKinds<T> = { readonly [K in keyof Required<T>]: ArgKind };
@@ -49,7 +49,7 @@ const fits: Record<ArgKind, (v: unknown) => boolean> = {
     resources: (v) => Array.isArray(v) || pulumi.Output.isInstance(v),
     names: (v) => isObject(v) && Object.values(v).every((l) => Array.isArray(l) && l.every((s) => typeof s === "string")),
     connection: (v) => isObject(v) || pulumi.Output.isInstance(v),
-    addresses: (v) => Array.isArray(v) && v.every((a) => typeof a === "string" || (isObject(a) && typeof a.public === "string")),
+    addresses: (v) => Array.isArray(v) && v.every((a) => isInput(a) || (isObject(a) && isInput(a.public) && (a.private === undefined || isInput(a.private)))),
 };
 
 /**

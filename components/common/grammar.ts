@@ -220,3 +220,7 @@ export const hostKey: Rule = (v) => {
     const ok = typeLength === m[1].length && blob.subarray(4, 4 + typeLength).toString() === m[1];
     return ok ? undefined : { problem: `is ${show(v)}, whose key data is not a ${m[1]} key`, fix };
 };
+
+/** A CIDR block, such as 203.0.113.0/24 or ::/0, for firewall sources. */
+export const cidrBlock: Rule = (v) => typeof v === "string" && v.includes("/") && parseRange(v)
+    ? undefined : flaw(v, "a CIDR block", "write a block such as 203.0.113.0/24, 0.0.0.0/0 or ::/0 (no host bits set)");

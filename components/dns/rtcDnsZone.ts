@@ -8,6 +8,7 @@ import { DnsRecord, recordKey, uniqueRecords } from "./records";
 import { NameServer, renderZone, zoneRecords } from "./zone";
 import { refuseControlCharacters } from "../common/plainText";
 import { ArgKinds, checkArgs } from "../common/args";
+import { holdsAddressToken, resolveAddresses, resolveAddressesIn } from "../common/addresses";
 
 const argKinds: ArgKinds<RtcDnsZoneArgs> = { domain: "string", records: "objects", backend: "object", nameServers: "objects", hostmaster: "string", ttl: "integer" };
 
@@ -45,9 +46,9 @@ export interface RtcDnsZoneArgs {
  * zone as BIND text (`zoneText`), in the seed's db.falcot.com form, corrected.
  */
 export class RtcDnsZone extends pulumi.ComponentResource {
-    /** The whole zone as BIND text, SOA and NS included, whatever the backend. */
-    readonly zoneText: string;
-    /** Every record of the zone, SOA excepted. */
+    /** The whole zone as BIND text, SOA and NS included, whatever the backend; known once every address is. */
+    readonly zoneText: pulumi.Output<string>;
+    /** Every record of the zone, SOA excepted; an address known only at deployment stands as a token. */
     readonly records: readonly DnsRecord[];
 
     constructor(name: string, args: RtcDnsZoneArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -70,14 +71,16 @@ export class RtcDnsZone extends pulumi.ComponentResource {
         const hostmaster = args.hostmaster ?? `hostmaster.${args.domain}`;
         c.domain("hostmaster", hostmaster);
         nameServers.forEach((ns, i) => {
-            (ns.ipv4 ?? []).forEach((a, j) => c.rule(`nameServers[${i}].ipv4[${j}]`, a, address(4)));
-            (ns.ipv6 ?? []).forEach((a, j) => c.rule(`nameServers[${i}].ipv6[${j}]`, a, address(6)));
+            // An address known only at deployment is checked when it is known.
+            (ns.ipv4 ?? []).forEach((a, j) => holdsAddressToken(a) || c.rule(`nameServers[${i}].ipv4[${j}]`, a, address(4)));
+            (ns.ipv6 ?? []).forEach((a, j) => holdsAddressToken(a) || c.rule(`nameServers[${i}].ipv6[${j}]`, a, address(6)));
         });
         (args.records ?? []).forEach((r, i) => {
             if (!c.rule(`records[${i}].name`, r.name, ownerName)) return;
             c.check(r.name === args.domain || r.name.endsWith(`.${args.domain}`), `records[${i}]`, `is ${r.name}, outside ${args.domain}`, `publish it in the zone of its own domain, or set domain to a parent of ${r.name}`);
-            if (r.type === "A" || r.type === "AAAA") c.rule(`records[${i}].address`, r.address, address(r.type === "A" ? 4 : 6));
-            else if (r.type === "SRV") {
+            if (r.type === "A" || r.type === "AAAA") {
+                if (!holdsAddressToken(r.address)) c.rule(`records[${i}].address`, r.address, address(r.type === "A" ? 4 : 6));
+            } else if (r.type === "SRV") {
                 c.rule(`records[${i}].target`, r.target, domainName);
                 c.rule(`records[${i}].port`, r.port, port);
                 for (const f of ["priority", "weight"] as const) c.check(Number.isInteger(r[f]) && r[f] >= 0 && r[f] <= 65535, `records[${i}].${f}`, `is ${show(r[f])}`, "use a whole number from 0 to 65535");
@@ -91,14 +94,16 @@ export class RtcDnsZone extends pulumi.ComponentResource {
         c.done();
 
         const settings = { domain: args.domain, records: args.records, nameServers, hostmaster, ttl };
-        this.zoneText = renderZone(settings);
+        // The serial follows the records' values, so it is computed once the addresses are known.
+        this.zoneText = resolveAddressesIn(settings).apply(renderZone);
         this.records = zoneRecords(settings);
 
         if (backend.kind === "cloudflare") {
             // Cloudflare serves the zone's SOA, NS and glue itself.
             const { cloudflareRecord, DnsRecord: CloudflareRecord } = loadCloudflare(`RtcDnsZone "${name}"`);
             for (const r of uniqueRecords(args.records)) {
-                new CloudflareRecord(`${name}-${r.type.toLowerCase()}-${shortKey(r)}`, cloudflareRecord(r, backend.zoneId, ttl), { parent: this });
+                const args = cloudflareRecord(r, backend.zoneId, ttl);
+                new CloudflareRecord(`${name}-${r.type.toLowerCase()}-${shortKey(r)}`, { ...args, content: args.content === undefined ? undefined : resolveAddresses(args.content as string) }, { parent: this });
             }
         } else if (backend.kind === "bind") {
             const host = backend.host;

@@ -4,6 +4,7 @@ import { secretsUsed } from "../common/managed";
 import { RtcConfigError } from "../common/validation";
 import { ServiceCertificate } from "../common/tls";
 import { recordFile } from "./registry";
+import { holdsAddressToken, resolveAddresses } from "../common/addresses";
 import type { RtcHost } from "./rtcHost";
 import {
     SECRET_DIR, ensureLineScript, generateSecretScript, linkScript, removeFileScript, removeLineScript, serviceScript, stopServiceScript, writeFileScript,
@@ -27,8 +28,11 @@ export interface HostContext {
 
 export interface FileSpec {
     readonly path: string;
-    /** Rendered text. Secrets stand in it as placeholders, filled from `secrets` on the host. */
-    readonly content: string;
+    /**
+     * Rendered text. Secrets stand in it as placeholders, filled from `secrets` on the host; addresses known only
+     * at deployment as tokens. An Output (text computed from such addresses) holds no secret placeholder.
+     */
+    readonly content: string | pulumi.Output<string>;
     /** Default "0644"; "0640" whenever a secret is inside. */
     readonly mode?: string;
     readonly owner?: string;
@@ -73,15 +77,19 @@ export function writeCertificate(ctx: HostContext, cert: ServiceCertificate, pat
  * each placeholder is filled on the host from a `hostSecret` of the same name.
  */
 export function writeFile(ctx: HostContext, spec: FileSpec, secrets: Record<string, HostFile> = {}): HostFile {
-    const used = secretsUsed(spec.content);
+    const used = typeof spec.content === "string" ? secretsUsed(spec.content) : [];
     const missing = used.filter((s) => !secrets[s]);
     if (missing.length) throw new Error(`${spec.path} refers to secrets ${missing.join(", ")} that were not given`);
     claimFile(ctx, spec.path);
     const mode = spec.mode ?? (used.length ? "0640" : "0644");
-    recordFile({ host: ctx.host.hostName, path: spec.path, content: spec.content, mode, owner: spec.owner ?? "root", group: spec.group ?? "root" });
+    const record = (content: string) => recordFile({ host: ctx.host.hostName, path: spec.path, content, mode, owner: spec.owner ?? "root", group: spec.group ?? "root" });
+    // Addresses known only at deployment go in last (common/addresses.ts).
+    const text = typeof spec.content === "string" ? resolveAddresses(spec.content) : spec.content;
+    if (typeof spec.content === "string" && !holdsAddressToken(spec.content)) record(spec.content);
+    else text.apply(record);
     const deps = used.map((s) => secrets[s]);
     // A changed secret changes this file's command (see commandForFile), so the file is rewritten.
-    return commandForFile(ctx, slug(spec.path), spec, mode, spec.content, { fillSecrets: used.length > 0, secret: used.length > 0, keepOriginal: true }, deps);
+    return commandForFile(ctx, slug(spec.path), spec, mode, text, { fillSecrets: used.length > 0, secret: used.length > 0, keepOriginal: true }, deps);
 }
 
 function commandForFile(ctx: HostContext, id: string, spec: FileSpec, mode: string, stdin: pulumi.Input<string>,

@@ -6,15 +6,19 @@ import * as path from "path";
 import { Checker, show } from "../common/validation";
 import { RtcHost } from "../host/rtcHost";
 import { ArgKinds, checkArgs } from "../common/args";
+import { userData } from "./cloudInit";
 
-const argKinds: ArgKinds<LocalHostArgs> = { fqdn: "string", ipv4: "strings", ipv6: "strings", gateway4: "string", gateway6: "string", envName: "string" };
+const argKinds: ArgKinds<LocalHostArgs> = { fqdn: "string", ipv4: "addresses", ipv6: "strings", gateway4: "string", gateway6: "string", envName: "string" };
 
 export interface LocalHostArgs {
     /** The host's fully qualified name, such as `server1.falcot.com`. */
     readonly fqdn: string;
-    /** IPv4 addresses the container carries; documentation addresses (198.51.100.0/24) are the norm. */
-    readonly ipv4: readonly string[];
-    /** IPv6 addresses. Default: none. */
+    /**
+     * Public IPv4 addresses; documentation addresses (198.51.100.0/24) are the norm. `{ public, private }` pairs put
+     * the container behind 1:1 NAT, as on EC2: it carries the private addresses, a NAT namespace the public ones.
+     */
+    readonly ipv4: readonly (string | { readonly public: string; readonly private?: string })[];
+    /** IPv6 addresses. Default: none. Not behind NAT. */
     readonly ipv6?: readonly string[];
     /** Address of this machine's side of the veth. Default `198.51.100.1`. */
     readonly gateway4?: string;
@@ -36,6 +40,8 @@ export class LocalHost extends pulumi.ComponentResource {
     readonly sshPrivateKey: pulumi.Output<string>;
     /** The container's ed25519 host key, pinned by every connection. */
     readonly hostPublicKey: pulumi.Output<string>;
+    /** Where SSH reaches it: its first public IPv4 address. */
+    readonly sshAddress: string;
 
     constructor(name: string, args: LocalHostArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rtc:index:LocalHost", name, {}, opts);
@@ -43,41 +49,58 @@ export class LocalHost extends pulumi.ComponentResource {
         const c = new Checker(`LocalHost "${name}"`);
         const envName = args.envName ?? name;
         c.check(/^[a-z][a-z0-9-]{0,10}$/.test(envName), "envName", `is ${show(envName)}`, "use at most 11 lower-case letters, digits or '-', starting with a letter (it names network links)");
-        (args.ipv4 ?? []).forEach((a, i) => c.ipv4(`ipv4[${i}]`, a));
+        const pairs = (args.ipv4 ?? []).map((a) => (typeof a === "string" ? { public: a, private: a } : { public: a.public, private: a.private ?? a.public }));
+        pairs.forEach((a, i) => c.ipv4(`ipv4[${i}]`, a.public) && c.ipv4(`ipv4[${i}].private`, a.private));
+        const nat = pairs.some((a) => a.private !== a.public);
+        if (nat) {
+            pairs.forEach((a, i) => c.check(a.private !== a.public, `ipv4[${i}]`, "has no private address while others have one", "give every address a private one behind NAT, or none"));
+            c.check((args.ipv6 ?? []).length === 0, "ipv6", "is set for a host behind NAT", "drop ipv6: the local NAT maps IPv4 only");
+        }
         (args.ipv6 ?? []).forEach((a, i) => c.ipv6(`ipv6[${i}]`, a));
         const gateway4 = args.gateway4 ?? "198.51.100.1";
         c.ipv4("gateway4", gateway4);
-        c.check(!(args.ipv4 ?? []).includes(gateway4), "gateway4", `is ${gateway4}, one of the host's own addresses`, "pick another address of the same /24 for this machine's side");
+        c.check(!pairs.some((a) => a.public === gateway4), "gateway4", `is ${gateway4}, one of the host's own addresses`, "pick another address of the same /24 for this machine's side");
         const gateway6 = args.gateway6 ?? (args.ipv6?.length ? `${args.ipv6[0].split(":").slice(0, 4).join(":")}::1` : undefined);
         c.done();
 
         const sshKey = new tls.PrivateKey(`${name}-ssh-key`, { algorithm: "ED25519" }, { parent: this });
         const hostKey = new tls.PrivateKey(`${name}-host-key`, { algorithm: "ED25519" }, { parent: this });
-        const spec = pulumi.secret(pulumi.all([sshKey.publicKeyOpenssh, hostKey.privateKeyOpenssh]).apply(([authorizedKey, hostKeyPrivate]) => JSON.stringify({
+        // The container boots through cloud-init with the same user data as a cloud VM: host.sh configures only the
+        // first address (as a cloud's DHCP would), cloud-init the rest, the host key and root's key.
+        const guest = userData({
+            fqdn: args.fqdn,
+            hostKey: { privateKeyOpenssh: hostKey.privateKeyOpenssh, publicKeyOpenssh: hostKey.publicKeyOpenssh },
+            authorizedKeys: [sshKey.publicKeyOpenssh],
+            extraIpv4: pairs.slice(1).map((a) => a.private),
+        });
+        const spec = pulumi.secret(pulumi.all([guest, hostKey.publicKeyOpenssh]).apply(([user, hostKeyPublic]) => JSON.stringify({
             name: envName,
-            ipv4: args.ipv4,
+            ipv4: pairs.map((a) => a.public),
+            ...(nat ? { private4: pairs.map((a) => a.private) } : {}),
             ipv6: args.ipv6 ?? [],
             hostGateway4: gateway4,
             ...(gateway6 ? { hostGateway6: gateway6 } : {}),
-            authorizedKey: authorizedKey.trim(),
-            hostKeyPrivate,
+            userData: user,
+            hostKeyPublic: hostKeyPublic.trim(),
         })));
         const script = hostScript();
         const machine = new local.Command(`${name}-machine`, {
             create: `bash ${script} create`,
             delete: `bash ${script} delete ${envName}`,
             stdin: spec,
-            triggers: [envName, args.ipv4.join(","), (args.ipv6 ?? []).join(",")],
+            triggers: [envName, pairs.map((a) => (nat ? `${a.public}/${a.private}` : a.public)).join(","), (args.ipv6 ?? []).join(",")],
         }, { parent: this, deleteBeforeReplace: true, replaceOnChanges: ["triggers"], customTimeouts: { create: "20m", delete: "5m" } });
 
         this.sshPrivateKey = sshKey.privateKeyOpenssh;
         this.hostPublicKey = hostKey.publicKeyOpenssh;
+        this.sshAddress = pairs[0].public;
         this.host = new RtcHost(name, {
             fqdn: args.fqdn,
-            ipv4: args.ipv4,
+            ipv4: pairs,
             ipv6: args.ipv6 ?? [],
+            cloudInit: true,
             connection: {
-                host: args.ipv4[0],
+                host: pairs[0].public,
                 user: "root",
                 privateKey: sshKey.privateKeyOpenssh,
                 hostKey: hostKey.publicKeyOpenssh.apply((k) => k.trim()),

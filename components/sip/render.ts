@@ -2,6 +2,13 @@ import { managedHeader, secretPlaceholder } from "../common/managed";
 import { DnsRecord, addressRecords, naptrToSrv, srv } from "../dns/records";
 import { sipDefaults } from "./settings";
 import { refuseControlCharacters } from "../common/plainText";
+import { familyOf } from "../common/addresses";
+import { PortRule, port } from "../common/ports";
+
+/** What Kamailio listens on: SIP over UDP and TCP, SIP over TLS, and TLS on 443 in the port-443 layout. */
+export function sipPorts(p: { readonly port: number; readonly tlsPort: number; readonly tls443: boolean }): PortRule[] {
+    return [port("udp", p.port, "SIP"), port("tcp", p.port, "SIP"), port("tcp", p.tlsPort, "SIP over TLS"), ...(p.tls443 ? [port("tcp", 443, "SIP over TLS")] : [])];
+}
 
 // Kamailio's local defines, its wrapper config, tls.cfg and kamctlrc; the SIP records. Pure.
 
@@ -26,7 +33,7 @@ export interface SipConfig {
 }
 
 function socket(address: string, port: number): string {
-    return `${address.includes(":") ? `[${address}]` : address}:${port}`;
+    return `${familyOf(address) === 6 ? `[${address}]` : address}:${port}`;
 }
 
 /** Imported by Debian's packaged kamailio.cfg before its #!ifdef blocks, so the packaged file stays untouched. */

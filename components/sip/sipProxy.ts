@@ -9,9 +9,10 @@ import { HostContext, HostFile, allowLowPorts, hostGeneratedSecret, hostSecret, 
 import { SECRET_DIR, shellQuote, UserSyncArgs, userSyncScript, userUndoScript } from "../host/scripts";
 import {
     KAMAILIO_MAIN_CFG, SIP_DBRO_SECRET, SIP_DBRW_SECRET, SipConfig, SipListen,
-    renderKamailioDefaults, renderKamailioLocal, renderKamailioMain, renderKamctlrc, renderTlsCfg, sipRecords,
+    renderKamailioDefaults, renderKamailioLocal, renderKamailioMain, renderKamctlrc, renderTlsCfg, sipPorts, sipRecords,
 } from "./render";
 import { SipProxyArgs, sipDefaults } from "./settings";
+import { PortRule } from "../common/ports";
 
 export * from "./settings";
 
@@ -36,6 +37,8 @@ export class SipProxy extends pulumi.ComponentResource {
     readonly caCertPem?: pulumi.Output<string>;
     /** Rendered files by path; secrets are placeholders. */
     readonly files: Readonly<Record<string, string>>;
+    /** The ports Kamailio listens on, for firewalls. */
+    readonly ports: readonly PortRule[];
 
     constructor(name: string, args: SipProxyArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rtc:index:SipProxy", name, {}, opts);
@@ -107,6 +110,7 @@ export class SipProxy extends pulumi.ComponentResource {
             "/etc/kamailio/kamctlrc": renderKamctlrc(config),
         };
         this.files = rendered;
+        this.ports = sipPorts({ port, tlsPort, tls443: args.tls443Address !== undefined });
 
         // Install
         const packages = host.requirePackages(["mariadb-server", "kamailio", "kamailio-mysql-modules", "kamailio-tls-modules"]);

@@ -1,6 +1,16 @@
 import { managedHeader, secretPlaceholder } from "../common/managed";
 import { DnsRecord, addressRecords, naptrToSrv, srv } from "../dns/records";
 import { refuseControlCharacters } from "../common/plainText";
+import { PortRule, port } from "../common/ports";
+
+/** What coturn listens on: STUN/TURN over UDP and TCP, TLS and DTLS on the TLS port, and the relay range. */
+export function turnPorts(p: { readonly port: number; readonly tlsPort?: number; readonly relayPorts: { readonly min: number; readonly max: number } }): PortRule[] {
+    return [
+        port("udp", p.port, "STUN/TURN"), port("tcp", p.port, "STUN/TURN"),
+        ...(p.tlsPort !== undefined ? [port("tcp", p.tlsPort, "TURN over TLS"), port("udp", p.tlsPort, "TURN over DTLS")] : []),
+        { protocol: "udp", from: p.relayPorts.min, to: p.relayPorts.max, purpose: "TURN relay" },
+    ];
+}
 
 // turnserver.conf and coturn's DNS records. Pure.
 

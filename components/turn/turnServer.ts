@@ -7,7 +7,8 @@ import { Checker, show } from "../common/validation";
 import { DnsRecord } from "../dns/records";
 import { HostContext, HostFile, allowLowPorts, hostSecret, keepServiceRunning, runStep, writeCertificate, writeFile } from "../host/primitives";
 import { shellQuote, UserSyncArgs, userSyncScript, userUndoScript } from "../host/scripts";
-import { TURN_AUTH_SECRET, TURN_USERDB_SECRET, TurnConfig, renderTurnserverConf, turnRecords } from "./render";
+import { TURN_AUTH_SECRET, TURN_USERDB_SECRET, TurnConfig, renderTurnserverConf, turnPorts, turnRecords } from "./render";
+import { PortRule } from "../common/ports";
 import { TurnServerArgs, baselineDeniedPeerRanges, turnDefaults } from "./settings";
 
 export * from "./settings";
@@ -31,8 +32,10 @@ export class TurnServer extends pulumi.ComponentResource {
     readonly realm: string;
     /** The rendered configuration; secrets are placeholders. */
     readonly configText: string;
-    /** The IPv4 addresses coturn listens and relays on. */
+    /** The IPv4 addresses coturn listens and relays on (tokens for addresses known only at deployment). */
     readonly ipv4: readonly string[];
+    /** The ports coturn listens on, relay range included, for firewalls. */
+    readonly ports: readonly PortRule[];
 
     constructor(name: string, args: TurnServerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rtc:index:TurnServer", name, {}, opts);
@@ -102,6 +105,7 @@ export class TurnServer extends pulumi.ComponentResource {
         this.hostname = hostname;
         this.realm = realm;
         this.ipv4 = ipv4;
+        this.ports = turnPorts({ port, tlsPort: tls?.port, relayPorts });
         this.dnsRecords = turnRecords({ domain, hostname, ipv4, ipv6, port, tlsPort: tls?.port });
 
         // Install

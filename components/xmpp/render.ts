@@ -2,6 +2,12 @@ import { managedHeader } from "../common/managed";
 import { DnsRecord, addressRecords, srv } from "../dns/records";
 import { xmppDefaults } from "./settings";
 import { refuseControlCharacters } from "../common/plainText";
+import { PortRule, port } from "../common/ports";
+
+/** What Prosody listens on: clients (STARTTLS), servers, and direct TLS on 443 in the port-443 layout. */
+export function xmppPorts(p: { readonly clientPort: number; readonly serverPort: number; readonly directTls443: boolean }): PortRule[] {
+    return [port("tcp", p.clientPort, "XMPP clients"), port("tcp", p.serverPort, "XMPP servers"), ...(p.directTls443 ? [port("tcp", 443, "XMPP clients over direct TLS")] : [])];
+}
 
 // prosody.cfg.lua, one VirtualHost file per domain, and the XMPP records. Pure.
 

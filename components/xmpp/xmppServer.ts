@@ -7,7 +7,8 @@ import { Checker, isDomainName, show } from "../common/validation";
 import { DnsRecord } from "../dns/records";
 import { HostContext, HostFile, allowLowPorts, keepServiceRunning, runStep, writeCertificate, writeFile, writeLink } from "../host/primitives";
 import { UserSyncArgs, userSyncScript, userUndoScript } from "../host/scripts";
-import { ProsodyConfig, renderProsodyCfg, renderVirtualHost, xmppRecords } from "./render";
+import { ProsodyConfig, renderProsodyCfg, renderVirtualHost, xmppPorts, xmppRecords } from "./render";
+import { PortRule } from "../common/ports";
 import { XmppServerArgs, xmppDefaults } from "./settings";
 
 export * from "./settings";
@@ -32,6 +33,8 @@ export class XmppServer extends pulumi.ComponentResource {
     readonly caCertPem?: pulumi.Output<string>;
     /** Rendered files by path; secrets are placeholders. */
     readonly files: Readonly<Record<string, string>>;
+    /** The ports Prosody listens on, for firewalls. */
+    readonly ports: readonly PortRule[];
 
     constructor(name: string, args: XmppServerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rtc:index:XmppServer", name, {}, opts);
@@ -101,6 +104,7 @@ export class XmppServer extends pulumi.ComponentResource {
             });
         }
         this.files = rendered;
+        this.ports = xmppPorts({ clientPort, serverPort, directTls443: args.directTls443Address !== undefined });
 
         // Install
         const packages = host.requirePackages(["prosody", "lua-unbound"]);

@@ -33,8 +33,31 @@ export function redact(value: unknown): unknown {
     return value;
 }
 
+/**
+ * Addresses a cloud would allocate, as synth shows them: from the documentation ranges (RFC 5737 TEST-NET-3,
+ * RFC 3849), numbered in the order the program asks, so a synth is the same from one run to the next.
+ */
+class MockAddresses {
+    private v4 = 0;
+    private v6 = 0;
+    private privateV4 = 0;
+    ipv4(): string { return `203.0.113.${10 + this.v4++}`; }
+    ipv6(): string { return `2001:db8:ffff:${(this.v6++).toString(16)}::1`; }
+    privateIpv4(): string { return `10.0.1.${10 + this.privateV4++}`; }
+}
+
 /** Outputs the mock engine gives resources whose real provider would compute them. */
-function mockOutputs(type: string, name: string): Record<string, unknown> {
+function mockOutputs(type: string, name: string, inputs: Record<string, unknown>, addresses: MockAddresses): Record<string, unknown> {
+    switch (type) {
+        case "hcloud:index/primaryIp:PrimaryIp": return { ipAddress: inputs.type === "ipv6" ? addresses.ipv6() : addresses.ipv4() };
+        case "hcloud:index/floatingIp:FloatingIp": return { ipAddress: addresses.ipv4() };
+        case "hcloud:index/server:Server": return { ipv4Address: "[the primary IPv4]", ipv6Address: addresses.ipv6() };
+        case "aws:ec2/eip:Eip": return { publicIp: addresses.ipv4() };
+        case "aws:ec2/networkInterface:NetworkInterface": {
+            const ips = [...Array(1 + Number(inputs.privateIpsCount ?? 0)).keys()].map(() => addresses.privateIpv4());
+            return { privateIp: ips[0], privateIps: ips, ipv6Addresses: Number(inputs.ipv6AddressCount ?? 0) > 0 ? [addresses.ipv6()] : [] };
+        }
+    }
     if (type.startsWith("command:")) return { stdout: `mock-stdout-${name}`, stderr: "" };
     if (type === "tls:index/privateKey:PrivateKey") return { privateKeyPem: `mock private key of ${name}`, publicKeyOpenssh: `ssh-ed25519 MOCK ${name}` };
     if (type.startsWith("tls:")) return { certPem: `mock certificate ${name}`, certRequestPem: `mock csr ${name}` };
@@ -48,9 +71,16 @@ export async function runUnderMocks<T>(
     resetPlannedFiles();
     const resources: SynthResource[] = [];
     const urnToName = new Map<string, string>();
+    const addresses = new MockAddresses();
+    let ids = 0;
     await pulumi.runtime.setMocks({
-        newResource: (args) => ({ id: `${args.name}-id`, state: { ...args.inputs, ...mockOutputs(args.type, args.name) } }),
-        call: (args) => args.inputs,
+        // Numeric ids, as Hetzner's are; AWS's are strings anyway.
+        newResource: (args) => ({ id: args.type.startsWith("hcloud:") ? String(1000 + ids++) : `${args.name}-id`, state: { ...args.inputs, ...mockOutputs(args.type, args.name, args.inputs, addresses) } }),
+        call: (args) => {
+            if (args.token === "aws:ec2/getAmi:getAmi") return { id: "ami-0123456789abcdef0", name: "debian-12-amd64-[newest]" };
+            if (args.token === "aws:ec2/getSubnet:getSubnet") return { id: args.inputs.id, vpcId: "vpc-0123456789abcdef0", cidrBlock: "10.0.1.0/24" };
+            return args.inputs;
+        },
     }, opts.project, opts.stack, opts.preview ?? true);
     pulumi.runtime.setAllConfig(opts.config ?? {}, opts.secretKeys ?? []);
     // Record what the program registers, with parents and with secrets still marked.

@@ -108,8 +108,14 @@ describe("stack config: bad values fail with key path, value and fix", () => {
         ["a host key whose data is of another type", host("ssh", { hostKey: "ssh-ed25519 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTY=" }), "hosts.server1.ssh.hostKey", "not a ssh-ed25519 key"],
         ["a shell line as the SSH user", host("ssh", { user: "root; rm -rf /" }), "hosts.server1.ssh.user", "\"root; rm -rf /\""],
         ["an unspecified SSH address", host("ssh", { address: "0.0.0.0" }), "hosts.server1.ssh.address", "unspecified"],
-        ["an unknown provider", host("provider", "aws"), "hosts.server1.provider", "\"aws\""],
-        ["SSH settings on a local host", { ...base(), hosts: { server1: { provider: "local", ipv4: ["198.51.100.19"], ssh: { hostKey } } } }, "hosts.server1.ssh", "is set for a local host"],
+        ["an unknown provider", host("provider", "digitalocean"), "hosts.server1.provider", "\"digitalocean\", not one of existing, local, hcloud, aws"],
+        ["a misspelt provider", host("provider", "hcloude"), "hosts.server1.provider", "did you mean hcloud?"],
+        ["SSH settings on a local host", { ...base(), hosts: { server1: { provider: "local", ipv4: ["198.51.100.19"], ssh: { hostKey } } } }, "hosts.server1.ssh", "is not a known setting"],
+        ["addresses on a cloud host", { ...base(), hosts: { server1: { provider: "hcloud", ipv4: ["198.51.100.19"] } } }, "hosts.server1.ipv4", "is not a known setting"],
+        ["a bad Hetzner location", { ...base(), hosts: { server1: { provider: "hcloud", location: "Falkenstein" } } }, "hosts.server1.location", "not a Hetzner location"],
+        ["an EC2 host without a subnet", { ...base(), hosts: { server1: { provider: "aws" } } }, "hosts.server1.subnetId", "is missing"],
+        ["a bad subnet id", { ...base(), hosts: { server1: { provider: "aws", subnetId: "subnet-1; rm -rf /" } } }, "hosts.server1.subnetId", "not a subnet id"],
+        ["an SSH source that is not a block", { ...base(), hosts: { server1: { provider: "aws", subnetId: "subnet-0123456789abcdef0", sshSourceRanges: ["203.0.113.7/24"] } } }, "hosts.server1.sshSourceRanges[0]", "not a CIDR block"],
         ["a service on an unknown host", cfg("services", { sip: "server2" }), "services.sip", "\"server2\""],
         ["a service host as a number", cfg("services", { turn: 1 }), "services.turn", "1 (a number)"],
         ["an unknown DNS backend", cfg("dns", { backend: "route53" }), "dns.backend", "\"route53\""],
@@ -246,7 +252,7 @@ describe("good values pass", () => {
 describe("a pasted host key is pinned as the one key it holds", () => {
     it("takes the ed25519 line of ssh-keyscan output, and drops the host field and comments", () => {
         const keyscan = `# 198.51.100.19:22 SSH-2.0-OpenSSH_9.2p1\n198.51.100.19 ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQ\n198.51.100.19 ${hostKey}\n`;
-        expect(parseFalcotConfig(host("ssh", { hostKey: keyscan })).hosts.server1.ssh.hostKey).toBe(hostKey);
-        expect(parseFalcotConfig(host("ssh", { hostKey: `${hostKey} root@server1\n` })).hosts.server1.ssh.hostKey).toBe(hostKey);
+        expect((parseFalcotConfig(host("ssh", { hostKey: keyscan })).hosts.server1.settings as { ssh: { hostKey: string } }).ssh.hostKey).toBe(hostKey);
+        expect((parseFalcotConfig(host("ssh", { hostKey: `${hostKey} root@server1\n` })).hosts.server1.settings as { ssh: { hostKey: string } }).ssh.hostKey).toBe(hostKey);
     });
 });

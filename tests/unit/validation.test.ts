@@ -69,7 +69,7 @@ describe("stack config", () => {
     });
     it("accepts ed25519 and ecdsa host keys, with or without a comment", () => {
         for (const hostKey of ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEXAMPLE", "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTY= root@server1"]) {
-            expect(parseFalcotConfig({ hosts: { server1: { ipv4: ["198.51.100.19"], ssh: { hostKey } } } }).hosts.server1.ssh.hostKey).toBe(hostKey.split(" ").slice(0, 2).join(" "));
+            expect((parseFalcotConfig({ hosts: { server1: { ipv4: ["198.51.100.19"], ssh: { hostKey } } } }).hosts.server1.settings as { ssh: { hostKey: string } }).ssh.hostKey).toBe(hostKey.split(" ").slice(0, 2).join(" "));
         }
     });
     it.each([

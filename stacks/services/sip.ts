@@ -1,0 +1,19 @@
+import { sipPorts } from "../../components/sip/render";
+import { SipProxy, sipDefaults } from "../../components/sip/sipProxy";
+import { at, serviceEntry } from "./service";
+
+// Kamailio on MariaDB: SIP on the first address, and SIP over TLS on 443 on its own address in port443.
+
+export const sip = serviceEntry({
+    certificateNames: (domain) => [`sip-proxy.${domain}`, `sip.${domain}`],
+    ports: (plan) => sipPorts({ port: sipDefaults.port, tlsPort: sipDefaults.tlsPort, tls443: plan.sip?.tls443 !== undefined }),
+    make: ({ host, config, plan, certificate, usersOf }) => new SipProxy("sip", {
+        host,
+        domain: config.domain,
+        ipv4: at(host, plan.sip!.ipv4),
+        tls443Address: plan.sip!.tls443 === undefined ? undefined : at(host, [plan.sip!.tls443])[0],
+        certificate,
+        users: usersOf("sip"),
+    }),
+    endpoint: (s) => ({ domain: s.sipDomain, hostname: s.hostname }),
+});

@@ -1,0 +1,22 @@
+import { resolveAddressesIn } from "../../components/common/addresses";
+import { turnPorts } from "../../components/turn/render";
+import { TurnServer, turnDefaults } from "../../components/turn/turnServer";
+import { at, serviceEntry } from "./service";
+
+// coturn: on every address of its host in the standard layout, on its own address and 443 in port443.
+
+export const turn = serviceEntry({
+    certificateNames: (domain) => [`turn-server.${domain}`],
+    ports: (plan) => turnPorts({ port: turnDefaults.port, tlsPort: plan.turn?.tlsPort ?? turnDefaults.tlsPort, relayPorts: turnDefaults.relayPorts }),
+    make: ({ host, config, plan, certificate, usersOf, secrets }) => new TurnServer("turn", {
+        host,
+        domain: config.domain,
+        ipv4: at(host, plan.turn!.ipv4),
+        tlsPort: plan.turn!.tlsPort,
+        certificate,
+        users: usersOf("turn"),
+        adminUsers: usersOf("turnAdmin"),
+        staticAuthSecret: secrets.turnStaticAuthSecret,
+    }),
+    endpoint: (t) => ({ hostname: t.hostname, realm: t.realm, addresses: resolveAddressesIn(t.ipv4) }),
+});

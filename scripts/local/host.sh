@@ -10,8 +10,17 @@
 #   host.sh status NAME                   -> one JSON line on stdout
 #   host.sh build-rootfs                  (build the cached base rootfs only)
 #
-# Secrets (hostKeyPrivate) are only ever read from STDIN and written to files
-# with mode 0600; they never appear on a command line or in a log.
+# Two ways in (see docs/local.md):
+#  - "bare server": authorizedKey(s) + hostKeyPrivate, written by this script;
+#    cloud-init is disabled in the container;
+#  - "cloud": userData (a #cloud-config document) + hostKeyPublic; the script
+#    only seeds cloud-init's NoCloud data source and cloud-init inside does
+#    the rest, as on a cloud VM.
+# Optionally private4: a 1:1 NAT namespace in front of the container, like a
+# cloud's elastic/floating IPs on top of private addresses.
+#
+# Secrets (hostKeyPrivate, userData) are only ever read from STDIN and written
+# to files with mode 0600; they never appear on a command line or in a log.
 # Everything diagnostic goes to stderr; stdout carries only the JSON result.
 set -euo pipefail
 umask 022
@@ -32,8 +41,16 @@ BASE_PACKAGES=(
   openssh-server openssh-sftp-server         # ssh + sftp/scp for file copies
   iproute2 iputils-ping netbase procps       # ip, ping, /etc/services, ps/pkill
   ca-certificates apt-utils less             # TLS trust store, quiet debconf
+  cloud-init ifupdown                        # boot like a Debian cloud image (NoCloud seed)
+  python3-cffi-backend                       # cloud-init's python3-cryptography needs it through a
+                                             # virtual package, which debootstrap does not resolve
 )
-ROOTFS_FORMAT=1   # bump when the post-debootstrap tweaks change
+ROOTFS_FORMAT=3   # bump when the post-debootstrap tweaks change
+# Set by create from the spec:
+CLOUD_INIT=false  # true with userData
+PRIV4_JSON=null   # private4 as a JSON array, or null (no NAT)
+PGW4=             # the private gateway (int0 in the NAT namespace)
+SPEC_HASH=
 
 # Run "$@" with every file descriptor above 2 closed, so that a daemon holds
 # none of our lock files nor a pipe of whoever called us (Pulumi waits on those).
@@ -118,6 +135,7 @@ ensure_rootfs() {
     incl=$(IFS=,; echo "${BASE_PACKAGES[*]}")
     if ! debootstrap --variant=minbase --include="$incl" "$SUITE" "$tmp" "$MIRROR" \
          >"$CACHE_DIR/debootstrap-$key.log" 2>&1; then
+      cat "$tmp/debootstrap/debootstrap.log" >>"$CACHE_DIR/debootstrap-$key.log" 2>/dev/null || true
       tail -n 20 "$CACHE_DIR/debootstrap-$key.log" >&2
       rm -rf "$tmp"
       die "debootstrap failed (log: $CACHE_DIR/debootstrap-$key.log)"
@@ -159,8 +177,32 @@ APT::Periodic::Enable "0";
 EOF
   echo 'debconf debconf/frontend select Noninteractive' | chroot "$r" debconf-set-selections
   echo 'DEBIAN_FRONTEND=noninteractive' >>"$r/etc/environment"
+  # A system locale, as Debian's cloud images have; without it cloud-init's
+  # cc_locale tries en_US.UTF-8, which is not generated, and fails.
+  printf 'LANG=C.UTF-8\n' >"$r/etc/default/locale"
   # No host keys in the base: each environment gets the given one.
   rm -f "$r"/etc/ssh/ssh_host_*
+  # cloud-init: only the NoCloud seed that create writes (or nothing), and
+  # hands off the network: the management address is put on eth0 from
+  # outside before boot, as a cloud's DHCP would; user data adds the rest.
+  install -d "$r/etc/cloud/cloud.cfg.d"
+  cat >"$r/etc/cloud/cloud.cfg.d/90-pulumi-rtc-local.cfg" <<'EOF'
+# pulumi-rtc local host (scripts/local/host.sh)
+# The seed is /var/lib/cloud/seed/nocloud/{user-data,meta-data}, written by
+# host.sh create; without one (a "bare server") cloud-init is disabled by
+# /etc/cloud/cloud-init.disabled.
+datasource_list: [ NoCloud, None ]
+# The local "cloud" configures the primary address on eth0 from outside
+# (host.sh, before boot), as a cloud's DHCP would; cloud-init must not
+# render a network config of its own. Further addresses come from user data.
+network: {config: disabled}
+# The apt sources are already right (the host's mirror, through the proxy);
+# do not let cc_apt_configure write a sources.list next to them.
+apt:
+  preserve_sources_list: true
+EOF
+  # No cloud-init state in the base: every environment is a new instance.
+  rm -rf "$r"/var/lib/cloud/* "$r"/var/log/cloud-init*.log
   # Each environment writes its own machine-id.
   : >"$r/etc/machine-id"
   rm -f "$r/var/lib/dbus/machine-id"
@@ -289,10 +331,11 @@ acng_after_delete() {
 # ------------------------------------------------------------- machines --
 valid_name() { [[ $1 =~ ^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$ ]]; }
 
-set_names() {   # NAME -> NS, HOSTIF, MDIR
+set_names() {   # NAME -> NS, NATNS, HOSTIF, MDIR
   NAME=$1
   valid_name "$NAME" || die "invalid name '$NAME' (lowercase letters, digits, '-', max 32)"
   NS=rtc-$NAME
+  NATNS=rtc-$NAME-nat   # only with private4; netns names may be long, links not
   if [ ${#NAME} -le 11 ]; then
     HOSTIF=rtc-$NAME
   else
@@ -335,14 +378,29 @@ container_init_pid() {
 }
 
 result_json() {
+  local natns=
+  [ "$PRIV4_JSON" = null ] || natns=$NATNS
   jq -cn --arg name "$NAME" --argjson ipv4 "$IPV4_JSON" --argjson ipv6 "$IPV6_JSON" \
     --arg gw4 "$GW4" --arg gw6 "$GW6" --argjson p4 "$P4" --argjson p6 "$P6" --arg dir "$MDIR" --arg ns "$NS" --arg link "$HOSTIF" \
     --arg proxy "http://$GW4:$ACNG_PORT" --arg hostKey "$HOSTKEY_PUB" --arg status "$1" \
+    --argjson priv4 "$PRIV4_JSON" --arg pgw4 "$PGW4" --arg natns "$natns" --argjson cloudInit "$CLOUD_INIT" \
     '{name:$name, status:$status, ipv4:$ipv4, ipv6:$ipv6, hostGateway4:$gw4, hostGateway6:(if $gw6 == "" then null else $gw6 end),
       prefix4:$p4, prefix6:$p6,
+      private4:$priv4, privateGateway4:(if $pgw4 == "" then null else $pgw4 end), natNetns:(if $natns == "" then null else $natns end),
+      cloudInit:$cloudInit,
       sshHost:$ipv4[0], sshPort:22, sshUser:"root", hostKeyPublic:$hostKey,
       aptProxy:$proxy, machineDir:$dir, netns:$ns, hostLink:$link}'
 }
+
+# Masks what could be a secret in log text shown on failure (the console and
+# cloud-init's logs may echo parts of the user data): PEM/OpenSSH private key
+# blocks and long base64-looking tokens.
+redact() {
+  perl -0777 -pe 's/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----.*?(-----END [A-Z0-9 ]*PRIVATE KEY-----|\z)/[redacted private key]/gs;
+    s{([A-Za-z0-9+/]{24,}={0,2})}{ my $t = $1; ($t =~ /[A-Z]/ && $t =~ /[a-z]/ && $t =~ /[0-9]/) ? "[redacted]" : $t }ge'
+}
+# tail of a log file to stderr, redacted
+tail_log() { tail -n "${2:-30}" "$1" 2>/dev/null | redact >&2 || true; }
 
 # Reads .hostKeyPrivate into a 0600 temp file ($KEYTMP/key, removed at exit)
 # and derives HOSTKEY_PUB / KEYTYPE. Fails before anything is changed.
@@ -362,8 +420,33 @@ load_host_key() {
   HOSTKEY_PUB=$(printf '%s' "$HOSTKEY_PUB" | awk '{print $1, $2}')
 }
 
+# userData mode: .hostKeyPublic -> HOSTKEY_PUB ("TYPE BASE64"), checked.
+load_host_key_public() {
+  local line
+  line=$(printf '%s' "$1" | jq -r '.hostKeyPublic // empty')
+  [ -n "$line" ] || die "hostKeyPublic is required with userData"
+  HOSTKEY_PUB=$(printf '%s' "$line" | awk 'NR == 1 {print $1, $2}')
+  case $HOSTKEY_PUB in
+    ssh-ed25519\ *|ecdsa-sha2-*\ *|ssh-rsa\ *) ;;
+    *) die "hostKeyPublic must be an OpenSSH public key line (ssh-ed25519 AAAA...)" ;;
+  esac
+  printf '%s\n' "$HOSTKEY_PUB" | ssh-keygen -l -f - >/dev/null 2>&1 \
+    || die "hostKeyPublic is not a readable OpenSSH public key"
+}
+
 write_config() {   # writes the per-environment files into $MDIR
-  local r=$MDIR spec=$1 keytype pubtmp
+  local r=$MDIR spec=$1
+  write_common_config
+  if [ "$CLOUD_INIT" = true ]; then
+    write_cloud_seed "$spec"
+  else
+    write_bare_config "$spec"
+  fi
+}
+
+# Both modes: what a cloud image would have, or the local "cloud" around it.
+write_common_config() {
+  local r=$MDIR
   printf '%s\n' "$NAME" >"$r/etc/hostname"
   cat >"$r/etc/hosts" <<EOF
 127.0.0.1	localhost
@@ -375,6 +458,18 @@ EOF
   if [ ! -s "$r/etc/machine-id" ]; then
     od -An -N16 -tx1 /dev/urandom | tr -d ' \n' >"$r/etc/machine-id"; echo >>"$r/etc/machine-id"
   fi
+  # apt through the host's apt-cacher-ng
+  printf 'Acquire::http::Proxy "http://%s:%s/";\n' "$GW4" "$ACNG_PORT" \
+    >"$r/etc/apt/apt.conf.d/01proxy"
+}
+
+# "Bare server": root's key, the host key and sshd's settings written here;
+# cloud-init off (it would delete the host keys and make a "debian" user).
+write_bare_config() {
+  local r=$MDIR spec=$1 keytype
+  install -d "$r/etc/cloud"
+  touch "$r/etc/cloud/cloud-init.disabled"
+  rm -rf "$r/var/lib/cloud/seed"   # a user data of an earlier spec (secret)
   # root's authorized keys
   install -d -m 700 "$r/root/.ssh"
   printf '%s' "$spec" | jq -r '.authorizedKeys // [.authorizedKey] | map(select(. != null)) | .[]' \
@@ -394,31 +489,109 @@ PasswordAuthentication no
 KbdInteractiveAuthentication no
 UseDNS no
 EOF
-  # apt through the host's apt-cacher-ng
-  printf 'Acquire::http::Proxy "http://%s:%s/";\n' "$GW4" "$ACNG_PORT" \
-    >"$r/etc/apt/apt.conf.d/01proxy"
+}
+
+# "Cloud": only the NoCloud seed; cloud-init inside writes the host key,
+# root's keys and whatever else the user data says.
+write_cloud_seed() {
+  local r=$MDIR spec=$1 seed=$MDIR/var/lib/cloud/seed/nocloud meta
+  # Coming from the bare mode: drop what this script wrote there, so that
+  # only the user data decides who logs in with which host key.
+  if [ -e "$r/etc/ssh/sshd_config.d/00-pulumi-rtc.conf" ]; then
+    rm -f "$r/etc/ssh/sshd_config.d/00-pulumi-rtc.conf" "$r"/etc/ssh/ssh_host_* "$r/root/.ssh/authorized_keys"
+  fi
+  rm -f "$r/etc/cloud/cloud-init.disabled"
+  meta=$(printf 'instance-id: %s-%s\nlocal-hostname: %s\n' "$NAME" "${SPEC_HASH:0:12}" "$NAME")
+  # A new instance-id (a changed spec) makes cloud-init run again as on a new
+  # instance; clear its per-instance state too so nothing is skipped.
+  if [ "$(cat "$seed/meta-data" 2>/dev/null)" != "$meta" ]; then
+    rm -rf "$r"/var/lib/cloud/instance "$r"/var/lib/cloud/instances
+  fi
+  install -d -m 755 "$r/var/lib/cloud"
+  install -d -m 700 "$r/var/lib/cloud/seed" "$seed"
+  ( umask 077
+    printf '%s' "$spec" | jq -r '.userData' >"$seed/.user-data.tmp"
+    mv -f "$seed/.user-data.tmp" "$seed/user-data"
+    printf '%s\n' "$meta" >"$seed/meta-data" )
+  chmod 600 "$seed/user-data" "$seed/meta-data"
+}
+
+# Addresses host.sh itself puts on the container's eth0: all of them for a
+# bare server; with userData only the first of each family (the "primary" a
+# cloud's DHCP would give), the user data configures the others.
+eth0_addrs() {   # JSON array -> addresses, one a line
+  if [ "$CLOUD_INIT" = true ]; then
+    printf '%s' "$1" | jq -r '.[:1][]'
+  else
+    printf '%s' "$1" | jq -r '.[]'
+  fi
 }
 
 setup_net() {
-  # Fresh namespace and veth each boot (the container is not running).
+  # Fresh namespace(s) and veths each boot (the container is not running).
   teardown_net
   check_gateway_free
   ip netns add "$NS"
   ip -n "$NS" link set lo up
-  ip link add "$HOSTIF" type veth peer name eth0 netns "$NS"
+  local a
+  if [ "$PRIV4_JSON" = null ]; then
+    # host [rtc-NAME] ---veth--- [eth0] container: public addresses inside
+    ip link add "$HOSTIF" type veth peer name eth0 netns "$NS"
+    for a in $(eth0_addrs "$IPV4_JSON"); do
+      ip -n "$NS" addr add "$a/$P4" dev eth0
+    done
+    for a in $(eth0_addrs "$IPV6_JSON"); do
+      ip -n "$NS" addr add "$a/$P6" dev eth0 nodad
+    done
+    ip -n "$NS" link set eth0 up
+    ip -n "$NS" route add default via "$GW4"
+    [ -z "$GW6" ] || ip -n "$NS" -6 route add default via "$GW6"
+  else
+    # host [rtc-NAME] ---veth--- [ext0] NAT netns [int0] ---veth--- [eth0] container
+    # ext0 carries every public address, int0 the private gateway; nftables
+    # maps each public address 1:1 onto its private one (as EC2's elastic IPs).
+    ip netns add "$NATNS"
+    ip -n "$NATNS" link set lo up
+    ip link add "$HOSTIF" type veth peer name ext0 netns "$NATNS"
+    ip -n "$NATNS" link add int0 type veth peer name eth0 netns "$NS"
+    for a in $(printf '%s' "$IPV4_JSON" | jq -r '.[]'); do
+      ip -n "$NATNS" addr add "$a/$P4" dev ext0
+    done
+    ip -n "$NATNS" addr add "$PGW4/24" dev int0
+    ip -n "$NATNS" link set ext0 up
+    ip -n "$NATNS" link set int0 up
+    ip -n "$NATNS" route add default via "$GW4"
+    ip netns exec "$NATNS" sysctl -qw net.ipv4.ip_forward=1
+    nat_rules | ip netns exec "$NATNS" nft -f - || die "nft could not load the NAT rules into $NATNS"
+    for a in $(eth0_addrs "$PRIV4_JSON"); do
+      ip -n "$NS" addr add "$a/24" dev eth0
+    done
+    ip -n "$NS" link set eth0 up
+    ip -n "$NS" route add default via "$PGW4"
+  fi
   ip addr add "$GW4/$P4" dev "$HOSTIF"
   [ -z "$GW6" ] || ip addr add "$GW6/$P6" dev "$HOSTIF" nodad
   ip link set "$HOSTIF" up
-  local a
-  for a in $(printf '%s' "$IPV4_JSON" | jq -r '.[]'); do
-    ip -n "$NS" addr add "$a/$P4" dev eth0
+}
+
+# nftables ruleset of the NAT namespace: one dnat and one snat per pair.
+nat_rules() {
+  local i n pub priv
+  n=$(printf '%s' "$IPV4_JSON" | jq length)
+  echo 'table ip rtc_nat {'
+  echo '  chain prerouting { type nat hook prerouting priority dstnat; policy accept;'
+  for (( i = 0; i < n; i++ )); do
+    pub=$(printf '%s' "$IPV4_JSON" | jq -r ".[$i]"); priv=$(printf '%s' "$PRIV4_JSON" | jq -r ".[$i]")
+    echo "    ip daddr $pub dnat to $priv"
   done
-  for a in $(printf '%s' "$IPV6_JSON" | jq -r '.[]'); do
-    ip -n "$NS" addr add "$a/$P6" dev eth0 nodad
+  echo '  }'
+  echo '  chain postrouting { type nat hook postrouting priority srcnat; policy accept;'
+  for (( i = 0; i < n; i++ )); do
+    pub=$(printf '%s' "$IPV4_JSON" | jq -r ".[$i]"); priv=$(printf '%s' "$PRIV4_JSON" | jq -r ".[$i]")
+    echo "    ip saddr $priv snat to $pub"
   done
-  ip -n "$NS" link set eth0 up
-  ip -n "$NS" route add default via "$GW4"
-  [ -z "$GW6" ] || ip -n "$NS" -6 route add default via "$GW6"
+  echo '  }'
+  echo '}'
 }
 
 # The host-side gateway must not sit on some other interface already.
@@ -428,12 +601,16 @@ check_gateway_free() {
   [ -z "$other" ] || die "gateway $GW4 is already on interface $other (another environment on the same subnet?)"
 }
 
+# Removes the veths and both namespaces, whatever the current spec says.
 teardown_net() {
   ip link del "$HOSTIF" 2>/dev/null || true
-  if [ -e "/run/netns/$NS" ]; then
-    ip netns pids "$NS" 2>/dev/null | grep -q . && die "processes still run in netns $NS"
-    ip netns del "$NS"
-  fi
+  local ns
+  for ns in "$NS" "$NATNS"; do
+    if [ -e "/run/netns/$ns" ]; then
+      ip netns pids "$ns" 2>/dev/null | grep -q . && die "processes still run in netns $ns"
+      ip netns del "$ns"
+    fi
+  done
 }
 
 tcp_open() { timeout 2 bash -c 'exec 3<>/dev/tcp/$0/$1' "$1" "$2" 2>/dev/null; }
@@ -441,30 +618,56 @@ tcp_open() { timeout 2 bash -c 'exec 3<>/dev/tcp/$0/$1' "$1" "$2" 2>/dev/null; }
 boot() {
   : >"$LOGF"
   # --register=no --keep-unit: the host has no systemd/system bus.
+  # CAP_NET_ADMIN: nspawn drops it with --network-namespace-path; without it
+  # `ifup eth0:1` (or `ip addr add`) inside fails with "Operation not
+  # permitted". It only reaches the container's own network namespace.
   ( without_fds setsid systemd-nspawn -D "$MDIR" --boot --machine="$NAME" \
-    --network-namespace-path="/run/netns/$NS" --register=no --keep-unit \
+    --network-namespace-path="/run/netns/$NS" --capability=CAP_NET_ADMIN --register=no --keep-unit \
     --resolv-conf=off --timezone=off --link-journal=no --console=read-only \
     ) </dev/null >>"$LOGF" 2>&1 &
   echo $! >"$PIDF"
-  local np=$! t0=$SECONDS ip4
+  local np=$! t0=$SECONDS t0r=$EPOCHREALTIME ip4
   ip4=$(printf '%s' "$IPV4_JSON" | jq -r '.[0]')
   until tcp_open "$ip4" 22 && [ "$(ssh-keyscan -T 2 -t "${HOSTKEY_PUB%% *}" "$ip4" 2>/dev/null | awk '{print $2, $3}')" = "$HOSTKEY_PUB" ]; do
     if ! kill -0 "$np" 2>/dev/null; then
-      tail -n 30 "$LOGF" >&2; die "systemd-nspawn exited during boot (log: $LOGF)"
+      tail_log "$LOGF"; die "systemd-nspawn exited during boot (log: $LOGF)"
     fi
     if (( SECONDS - t0 > BOOT_TIMEOUT )); then
-      tail -n 30 "$LOGF" >&2; die "ssh did not answer on $ip4:22 with the given host key within ${BOOT_TIMEOUT}s (log: $LOGF)"
+      tail_log "$LOGF"
+      [ "$CLOUD_INIT" != true ] || cloud_init_report "$(container_init_pid || true)"
+      die "ssh did not answer on $ip4:22 with the given host key within ${BOOT_TIMEOUT}s (log: $LOGF)"
     fi
     sleep 0.5
   done
-  local ip state
+  local ip state left
   ip=$(container_init_pid) || die "cannot find the container's init process"
   state=$(timeout "$BOOT_TIMEOUT" nsenter -t "$ip" -m -u -i -n -p -C systemctl is-system-running --wait 2>/dev/null || true)
   case $state in
-    running|degraded) log "$NAME booted ($state) in $(( SECONDS - t0 )) s" ;;
-    *) tail -n 30 "$LOGF" >&2; die "system state inside is '$state' (log: $LOGF)" ;;
+    running|degraded) ;;
+    *) tail_log "$LOGF"; die "system state inside is '$state' (log: $LOGF)" ;;
   esac
+  if [ "$CLOUD_INIT" = true ]; then
+    # All of cloud-init's stages, within what is left of the boot timeout.
+    left=$(( BOOT_TIMEOUT - (SECONDS - t0) )); (( left >= 5 )) || left=5
+    if ! timeout "$left" nsenter -t "$ip" -m -u -i -n -p -C cloud-init status --wait >/dev/null 2>&1; then
+      cloud_init_report "$ip"
+      die "cloud-init did not finish cleanly within ${BOOT_TIMEOUT}s of boot (status above; log: $MDIR/var/log/cloud-init.log)"
+    fi
+  fi
+  local ci=
+  [ "$CLOUD_INIT" != true ] || ci=", cloud-init done"
+  log "$NAME booted ($state$ci) in $(awk -v a="$t0r" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }') s"
   [ "$state" = running ] || nsenter -t "$ip" -m -u -i -n -p -C systemctl --failed --no-legend >&2 || true
+}
+
+# On a cloud-init failure: its own account and the end of its output, redacted.
+cloud_init_report() {
+  local ip=$1
+  if [ -n "$ip" ]; then
+    timeout 20 nsenter -t "$ip" -m -u -i -n -p -C cloud-init status --long 2>&1 | redact >&2 || true
+  fi
+  log "tail of /var/log/cloud-init-output.log:"
+  tail_log "$MDIR/var/log/cloud-init-output.log" 25
 }
 
 # Orderly poweroff, then SIGKILL after $STOP_TIMEOUT. Also handles a
@@ -503,6 +706,64 @@ stop_container() {
   rm -f "$PIDF"
 }
 
+# IPv4 address -> integer (fails on a bad one)
+ip4_int() {
+  [[ $1 =~ ^([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})$ ]] || return 1
+  local o
+  for o in "${BASH_REMATCH[@]:1}"; do (( 10#$o <= 255 )) || return 1; done
+  echo $(( (10#${BASH_REMATCH[1]} << 24) | (10#${BASH_REMATCH[2]} << 16) | (10#${BASH_REMATCH[3]} << 8) | 10#${BASH_REMATCH[4]} ))
+}
+
+# The host must keep reaching its apt mirror (apt-cacher-ng fetches from it)
+# and its DNS servers: refuse a subnet (hostGateway4/prefix4) that covers one
+# of them, as the veth's route would capture their traffic. (On some build
+# machines the registries sit in a documentation range such as 203.0.113.0/24.)
+check_subnet_clear() {
+  local gv mask u h a av
+  gv=$(ip4_int "$GW4") || die "not an IPv4 address: $GW4"
+  mask=$(( (0xffffffff << (32 - P4)) & 0xffffffff ))
+  resolve_mirrors
+  for a in $( { for u in "$MIRROR" "$SEC_MIRROR"; do
+                  h=${u#*://}; h=${h%%/*}; h=${h##*@}; h=${h%:*}
+                  timeout 5 getent ahostsv4 "$h" 2>/dev/null | awk '{print $1}'
+                done
+                awk '$1 == "nameserver" {print $2}' /etc/resolv.conf 2>/dev/null
+              } | sort -u ); do
+    av=$(ip4_int "$a") || continue
+    (( (av & mask) != (gv & mask) )) \
+      || die "hostGateway4/prefix4 $GW4/$P4 covers $a, which this host needs (its apt mirror or DNS server): pick another subnet"
+  done
+}
+
+# .private4 -> PRIV4_JSON (array, or null without NAT) and PGW4, checked.
+check_private4() {
+  local spec=$1 n a i net base v
+  PRIV4_JSON=null PGW4=
+  printf '%s' "$spec" | jq -e 'has("private4") and .private4 != null' >/dev/null || return 0
+  PRIV4_JSON=$(printf '%s' "$spec" | jq -c '[.private4 | if type == "string" then [.] else . end | .[]]' 2>/dev/null) \
+    || die "private4 must be an array of IPv4 addresses"
+  n=$(printf '%s' "$PRIV4_JSON" | jq length)
+  [ "$n" -eq "$(printf '%s' "$IPV4_JSON" | jq length)" ] \
+    || die "private4 must have as many addresses as ipv4 (one private address behind each public one)"
+  [ "$(printf '%s' "$IPV6_JSON" | jq length)" -eq 0 ] && [ -z "$GW6" ] \
+    || die "ipv6 (and hostGateway6) cannot be combined with private4: the NAT namespace is IPv4 only"
+  command -v nft >/dev/null || die "nft missing (needed for private4): run scripts/local/install-host-deps.sh"
+  net=$(printf '%s' "$PRIV4_JSON" | jq -r '.[0]'); net=${net%.*}
+  PGW4=$net.1
+  base=$(ip4_int "$net.0") || die "not an IPv4 address: $net.0"
+  for a in $(printf '%s' "$PRIV4_JSON" | jq -r '.[]'); do
+    v=$(ip4_int "$a") || die "not an IPv4 address in private4: $a"
+    (( (v >> 24) == 10 || (v >> 20) == (172 << 4 | 1) || (v >> 16) == (192 << 8 | 168) )) \
+      || die "private4 address $a is not a private (RFC 1918) address"
+    [ "${a%.*}" = "$net" ] || die "private4 addresses must share one /24 ($net.0/24): $a"
+    (( v - base >= 2 && v - base <= 254 )) || die "private4 address $a: .0, .1 (the private gateway) and .255 are taken"
+  done
+  [ "$(printf '%s' "$PRIV4_JSON" | jq 'unique | length')" -eq "$n" ] || die "private4 has the same address twice"
+  for a in $GW4 $(printf '%s' "$IPV4_JSON" | jq -r '.[]'); do
+    [ "${a%.*}" != "$net" ] || die "$a (public side) lies in the private net $net.0/24"
+  done
+}
+
 lock_env() {
   mkdir -p "$RUN_DIR"
   exec 9>"$RUN_DIR/$NAME.lock"
@@ -538,10 +799,28 @@ cmd_create() {
   if [ "$(printf '%s' "$IPV6_JSON" | jq length)" -gt 0 ] && [ -z "$GW6" ]; then
     die "hostGateway6 is required when ipv6 is given"
   fi
-  printf '%s' "$spec" | jq -e '(.hostKeyPrivate // "") | length > 0' >/dev/null || die "hostKeyPrivate is required"
-  printf '%s' "$spec" | jq -e '[.authorizedKeys // [.authorizedKey] | .[] | select(type == "string" and length > 0)] | length > 0' >/dev/null \
-    || die "authorizedKey (or authorizedKeys) is required"
-  load_host_key "$spec"
+  check_subnet_clear
+  check_private4 "$spec"
+  if printf '%s' "$spec" | jq -e 'has("userData") and .userData != null' >/dev/null; then
+    # "cloud" mode: cloud-init inside does the keys (and the rest) from the user data.
+    CLOUD_INIT=true
+    printf '%s' "$spec" | jq -e '.userData | type == "string" and test("^#cloud-config[ \t\r]*(\n|$)")' >/dev/null \
+      || die "userData must be a string whose first line is #cloud-config"
+    printf '%s' "$spec" | jq -e '(.hostKeyPrivate // null) == null' >/dev/null \
+      || die "hostKeyPrivate is not used with userData: put the key in the user data (ssh_keys) and give hostKeyPublic"
+    printf '%s' "$spec" | jq -e '(.authorizedKey // null) == null and (.authorizedKeys // null) == null' >/dev/null \
+      || die "authorizedKey(s) is not used with userData: put the keys in the user data (ssh_authorized_keys)"
+    load_host_key_public "$spec"
+  else
+    printf '%s' "$spec" | jq -e '(.hostKeyPrivate // "") | length > 0' >/dev/null || die "hostKeyPrivate is required (or userData and hostKeyPublic)"
+    printf '%s' "$spec" | jq -e '[.authorizedKeys // [.authorizedKey] | .[] | select(type == "string" and length > 0)] | length > 0' >/dev/null \
+      || die "authorizedKey (or authorizedKeys) is required"
+    load_host_key "$spec"
+    if printf '%s' "$spec" | jq -e '(.hostKeyPublic // null) != null' >/dev/null; then
+      [ "$(printf '%s' "$spec" | jq -r .hostKeyPublic | awk 'NR == 1 {print $1, $2}')" = "$HOSTKEY_PUB" ] \
+        || die "hostKeyPublic is not the public half of hostKeyPrivate"
+    fi
+  fi
 
   lock_env
   mkdir -p "$MACHINES_DIR" "$RUN_DIR"
@@ -549,6 +828,7 @@ cmd_create() {
   # Same spec as the running environment: nothing to do.
   local spec_hash
   spec_hash=$(printf '%s' "$spec" | jq -S -c . | sha256sum | cut -c1-64)
+  SPEC_HASH=$spec_hash
   if nspawn_pid >/dev/null && [ "$(cat "$MACHINES_DIR/$NAME.spec-hash" 2>/dev/null)" = "$spec_hash" ] \
      && [ -d "$MDIR" ]; then
     ensure_acng
@@ -569,6 +849,8 @@ cmd_create() {
     mv -T "$tmp" "$MDIR"
     log "copied rootfs to $MDIR in $(( SECONDS - t0 )) s"
   fi
+  [ "$CLOUD_INIT" != true ] || [ -x "$MDIR/usr/bin/cloud-init" ] \
+    || die "$MDIR was made from an older base without cloud-init: delete $NAME first"
   write_config "$spec"
   setup_net
   # The proxy binds the gateway address, so start it after the veth exists.

@@ -16,4 +16,5 @@ exec bash "$(dirname "$0")/../apt-ensure.sh" \
   procps=/usr/bin/pkill \
   iputils-ping=/usr/bin/ping \
   curl=/usr/bin/curl \
+  nftables=/usr/sbin/nft \
   coreutils=/usr/bin/sha256sum

@@ -52,15 +52,18 @@ export function resolveAddresses(text: string): pulumi.Output<string> {
         if (!r) throw new Error(`pulumi-rtc: unknown address token ${n}`);
         return r;
     });
-    return pulumi.all(entries.map((e) => e.value)).apply((values) => {
-        const byName = new Map<string, string>();
-        names.forEach((n, i) => {
-            const e = entries[i];
-            const flaw = addressRule(e.family)(values[i]);
-            if (flaw) throw new RtcConfigError(e.owner, e.field, flaw.problem, flaw.fix);
-            byName.set(n, values[i]);
-        });
-        return text.replace(TOKEN, (_, n: string) => byName.get(n)!);
+    return pulumi.all(entries.map((e) => e.value)).apply((values) => fillAddresses(text, new Map(names.map((n, i) => [n, values[i]]))));
+}
+
+/** Replaces the tokens of `text` by the given values, checking each against its family's grammar. Pure. */
+export function fillAddresses(text: string, values: ReadonlyMap<string, string>): string {
+    return text.replace(TOKEN, (_, n: string) => {
+        const e = registry.get(n);
+        const value = values.get(n);
+        if (!e || value === undefined) throw new Error(`pulumi-rtc: no value for address token ${n}`);
+        const flaw = addressRule(e.family)(value);
+        if (flaw) throw new RtcConfigError(e.owner, e.field, flaw.problem, flaw.fix);
+        return value;
     });
 }
 

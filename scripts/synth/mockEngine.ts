@@ -51,7 +51,7 @@ function mockOutputs(type: string, name: string, inputs: Record<string, unknown>
     switch (type) {
         case "hcloud:index/primaryIp:PrimaryIp": return { ipAddress: inputs.type === "ipv6" ? addresses.ipv6() : addresses.ipv4() };
         case "hcloud:index/floatingIp:FloatingIp": return { ipAddress: addresses.ipv4() };
-        case "hcloud:index/server:Server": return { ipv4Address: "[the primary IPv4]", ipv6Address: addresses.ipv6() };
+        case "hcloud:index/server:Server": return { ipv6Address: addresses.ipv6() };
         case "aws:ec2/eip:Eip": return { publicIp: addresses.ipv4() };
         case "aws:ec2/networkInterface:NetworkInterface": {
             const ips = [...Array(1 + Number(inputs.privateIpsCount ?? 0)).keys()].map(() => addresses.privateIpv4());
@@ -59,7 +59,9 @@ function mockOutputs(type: string, name: string, inputs: Record<string, unknown>
         }
     }
     if (type.startsWith("command:")) return { stdout: `mock-stdout-${name}`, stderr: "" };
-    if (type === "tls:index/privateKey:PrivateKey") return { privateKeyPem: `mock private key of ${name}`, publicKeyOpenssh: `ssh-ed25519 MOCK ${name}` };
+    if (type === "tls:index/privateKey:PrivateKey") {
+        return { privateKeyPem: `mock private key of ${name}`, privateKeyOpenssh: `mock private key of ${name}`, publicKeyOpenssh: `ssh-ed25519 MOCK ${name}` };
+    }
     if (type.startsWith("tls:")) return { certPem: `mock certificate ${name}`, certRequestPem: `mock csr ${name}` };
     return {};
 }

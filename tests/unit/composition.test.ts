@@ -5,6 +5,7 @@ import { RtcHost } from "../../components/host/rtcHost";
 import { TurnServer } from "../../components/turn/turnServer";
 import { XmppServer } from "../../components/xmpp/xmppServer";
 import { seedHost } from "./helpers";
+import { addressText, fillAddresses } from "../../components/common/addresses";
 
 // How components compose in a program a user writes: several hosts, several components on one host,
 // components made after an `await`, and the types a caller sees.
@@ -103,4 +104,37 @@ it("a component's retainOnDelete reaches every remote step it makes, and protect
     expect(steps("kept-").map((o) => o.retain)).toEqual([true, true]); // the host's identity and packages
     expect(steps("turn-protected-").length).toBeGreaterThanOrEqual(2);
     expect(steps("turn-protected-").every((o) => o.protect)).toBe(true);
+});
+
+describe("addresses known only at deployment (Outputs)", () => {
+    const stdinOf = (name: string) => registered.find((r) => r.name === name)?.inputs.stdin as string | undefined;
+
+    it("render as tokens, and reach the host's files, the records and the zone as their values", async () => {
+        const fip = pulumi.output("203.0.113.77");
+        const host = new RtcHost("cloud1", { fqdn: "cloud1.falcot.com", ipv4: [pulumi.output("203.0.113.76"), fip], connection });
+        const turn = new TurnServer("turn-cloud", { host });
+        expect(turn.configText).toContain("listening-ip=@@ADDRESS:cloud1/ipv4/1@@");
+        const zone = new RtcDnsZone("zone-cloud", { domain: "falcot.com", records: turn.dnsRecords, nameServers: [{ name: "ns1.falcot.com", ipv4: host.nameAddresses.ipv4.slice(0, 1) }] });
+        const text = await new Promise<string>((resolve) => zone.zoneText.apply(resolve));
+        expect(text).toMatch(/^turn-server\s+IN A\s+203\.0\.113\.77$/m);
+        expect(text).toMatch(/^ns1\s+IN A\s+203\.0\.113\.76$/m);
+        expect(text).not.toContain("@@ADDRESS");
+        await settle();
+        expect(stdinOf("turn-cloud-etc-turnserver.conf")).toContain("listening-ip=203.0.113.77");
+    });
+
+    it("behind 1:1 NAT give coturn external-ip pairs", async () => {
+        const host = new RtcHost("nat1", { fqdn: "nat1.falcot.com", ipv4: [{ public: pulumi.output("203.0.113.80"), private: "10.0.1.10" }], connection });
+        new TurnServer("turn-nat", { host });
+        await settle();
+        expect(stdinOf("turn-nat-etc-turnserver.conf")).toMatch(/^external-ip=203\.0\.113\.80\/10\.0\.1\.10$/m);
+    });
+
+    it("are checked when their value is known, naming the host and the field", () => {
+        // As RtcHost registers an Output address; its first step would fail with this error.
+        const token = addressText("bad1/ipv4/0", pulumi.output("203.0.113.999"), 4, { owner: 'RtcHost "bad1"', field: "ipv4[0]" });
+        expect(() => fillAddresses(`listening-ip=${token}`, new Map([["bad1/ipv4/0", "203.0.113.999"]])))
+            .toThrow(/^RtcHost "bad1": ipv4\[0\] is "203\.0\.113\.999", not an IPv4 address.*Fix: /);
+        expect(fillAddresses(`listening-ip=${token}`, new Map([["bad1/ipv4/0", "203.0.113.99"]]))).toBe("listening-ip=203.0.113.99");
+    });
 });

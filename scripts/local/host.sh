@@ -400,7 +400,7 @@ redact() {
     s{([A-Za-z0-9+/]{24,}={0,2})}{ my $t = $1; ($t =~ /[A-Z]/ && $t =~ /[a-z]/ && $t =~ /[0-9]/) ? "[redacted]" : $t }ge'
 }
 # tail of a log file to stderr, redacted
-tail_log() { tail -n "${2:-30}" "$1" 2>/dev/null | redact >&2 || true; }
+tail_log() { [ -r "$1" ] && redact <"$1" | tail -n "${2:-30}" >&2 || true; }
 
 # Reads .hostKeyPrivate into a 0600 temp file ($KEYTMP/key, removed at exit)
 # and derives HOSTKEY_PUB / KEYTYPE. Fails before anything is changed.
@@ -495,11 +495,6 @@ EOF
 # root's keys and whatever else the user data says.
 write_cloud_seed() {
   local r=$MDIR spec=$1 seed=$MDIR/var/lib/cloud/seed/nocloud meta
-  # Coming from the bare mode: drop what this script wrote there, so that
-  # only the user data decides who logs in with which host key.
-  if [ -e "$r/etc/ssh/sshd_config.d/00-pulumi-rtc.conf" ]; then
-    rm -f "$r/etc/ssh/sshd_config.d/00-pulumi-rtc.conf" "$r"/etc/ssh/ssh_host_* "$r/root/.ssh/authorized_keys"
-  fi
   rm -f "$r/etc/cloud/cloud-init.disabled"
   meta=$(printf 'instance-id: %s-%s\nlocal-hostname: %s\n' "$NAME" "${SPEC_HASH:0:12}" "$NAME")
   # A new instance-id (a changed spec) makes cloud-init run again as on a new
@@ -839,8 +834,16 @@ cmd_create() {
   check_gateway_free
   stop_container
 
-  local base
+  local base mode=bare
+  [ "$CLOUD_INIT" != true ] || mode=cloud-init
   base=$(ensure_rootfs)
+  # Bare server <-> cloud-init is a new server: start from a fresh copy of the
+  # base (neither leaves behind what the other wrote: keys, users, files).
+  # Machines made before the mode file existed were bare.
+  if [ -d "$MDIR" ] && [ "$(cat "$MACHINES_DIR/$NAME.mode" 2>/dev/null || echo bare)" != "$mode" ]; then
+    log "$NAME changes to the $mode mode: its disk starts again from the base"
+    remove_machine_dir
+  fi
   if [ ! -d "$MDIR" ]; then
     local t0=$SECONDS tmp="$MACHINES_DIR/.tmp-$NAME"
     rm -rf "$tmp"
@@ -851,6 +854,7 @@ cmd_create() {
   fi
   [ "$CLOUD_INIT" != true ] || [ -x "$MDIR/usr/bin/cloud-init" ] \
     || die "$MDIR was made from an older base without cloud-init: delete $NAME first"
+  printf '%s\n' "$mode" >"$MACHINES_DIR/$NAME.mode"
   write_config "$spec"
   setup_net
   # The proxy binds the gateway address, so start it after the veth exists.
@@ -859,6 +863,14 @@ cmd_create() {
   boot
   printf '%s\n' "$spec_hash" >"$MACHINES_DIR/$NAME.spec-hash"
   result_json running
+}
+
+remove_machine_dir() {
+  [ -d "$MDIR" ] || return 0
+  if findmnt -rn -o TARGET | grep -q "^$MDIR\(/\|$\)"; then
+    die "something is mounted under $MDIR; not removing it"
+  fi
+  rm -rf --one-file-system "$MDIR"
 }
 
 cmd_delete() {
@@ -877,14 +889,9 @@ cmd_delete() {
   lock_env
   stop_container
   teardown_net
-  if [ -d "$MDIR" ]; then
-    if findmnt -rn -o TARGET | grep -q "^$MDIR\(/\|$\)"; then
-      die "something is mounted under $MDIR; not removing it"
-    fi
-    rm -rf --one-file-system "$MDIR"
-  fi
+  remove_machine_dir
   rm -rf "$MACHINES_DIR/.tmp-$NAME" "$MACHINES_DIR/.#$NAME.lck"   # the latter: nspawn's lock, left if it was killed
-  rm -f "$MACHINES_DIR/$NAME.gw4" "$MACHINES_DIR/$NAME.spec-hash" "$LOGF" "$PIDF"
+  rm -f "$MACHINES_DIR/$NAME.gw4" "$MACHINES_DIR/$NAME.spec-hash" "$MACHINES_DIR/$NAME.mode" "$LOGF" "$PIDF"
   rm -f "$RUN_DIR/$NAME.lock"
   flock -u 9; exec 9>&-
   acng_after_delete

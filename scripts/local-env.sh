@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The embedded local environment, with the real Pulumi engine, offline.
-#   scripts/local-env.sh up [--layout standard|port443]   (npm run up:local)
-#   scripts/local-env.sh down                              (npm run down:local)
-#   scripts/local-env.sh outputs                           (npm run -s local:outputs: JSON, secrets shown)
+#   scripts/local-env.sh up [--layout standard|port443] [--nat]   (npm run up:local)
+#   scripts/local-env.sh down [--nat]                              (npm run down:local)
+#   scripts/local-env.sh outputs [--nat]                           (npm run -s local:outputs: JSON, secrets shown)
+# --nat: the stack `local-nat` (Pulumi.local-nat.yaml), the container behind 1:1 NAT.
 # Installs what a fresh Debian machine needs. Needs root. The stack is `local` in a file backend
 # (scripts/offline-env.sh). Pulumi runs from a project directory beside the state whose Pulumi.yaml
 # points `main` at this checkout, with a copy of Pulumi.local.yaml: the committed files never change.
@@ -19,6 +20,7 @@ while [ "$cmd" != pulumi ] && [ $# -gt 0 ]; do
   case "$1" in
     --layout) layout=${2:-}; shift 2 ;;
     --layout=*) layout=${1#*=}; shift ;;
+    --nat) STACK=local-nat; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -47,7 +49,9 @@ runtime:
     typescript: true
 main: $(realpath --relative-to="$PROJECT" "$ROOT")/index.ts
 YAML
-  [ -f "$PROJECT/Pulumi.$STACK.yaml" ] || cp Pulumi.local.yaml "$PROJECT/Pulumi.$STACK.yaml"
+  local src="Pulumi.$STACK.yaml"
+  [ -f "$src" ] || src=Pulumi.local.yaml   # RTC_LOCAL_STACK=NAME: another stack of the local environment
+  [ -f "$PROJECT/Pulumi.$STACK.yaml" ] || cp "$src" "$PROJECT/Pulumi.$STACK.yaml"
   export PULUMI_RTC_PROJECT="$PROJECT"
   cd "$PROJECT"
 }
@@ -89,5 +93,5 @@ case "$cmd" in
     project_dir
     exec pulumi "${passthrough[@]}" --stack "$STACK" --non-interactive
     ;;
-  *) echo "usage: $0 up [--layout standard|port443] | down | outputs | pulumi ARGS..." >&2; exit 2 ;;
+  *) echo "usage: $0 up [--layout standard|port443] [--nat] | down [--nat] | outputs [--nat] | pulumi ARGS..." >&2; exit 2 ;;
 esac

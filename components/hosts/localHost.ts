@@ -55,6 +55,10 @@ export class LocalHost extends pulumi.ComponentResource {
         if (nat) {
             pairs.forEach((a, i) => c.check(a.private !== a.public, `ipv4[${i}]`, "has no private address while others have one", "give every address a private one behind NAT, or none"));
             c.check((args.ipv6 ?? []).length === 0, "ipv6", "is set for a host behind NAT", "drop ipv6: the local NAT maps IPv4 only");
+            // host.sh's NAT namespace: one private /24 (RFC 1918), its .1 the private gateway.
+            const net = pairs[0].private.split(".").slice(0, 3).join(".");
+            pairs.forEach((a, i) => c.check(/^(10\.|192\.168\.|172\.(1[6-9]|2[0-9]|3[01])\.)/.test(a.private) && a.private.startsWith(`${net}.`) && ![0, 1, 255].includes(Number(a.private.split(".")[3])),
+                `ipv4[${i}].private`, `is ${a.private}, not a private address of ${net}.0/24 other than .0, .1 and .255`, `use addresses of one private /24 such as 10.0.1.19, 10.0.1.20 (its .1 is the NAT namespace's side)`));
         }
         (args.ipv6 ?? []).forEach((a, i) => c.ipv6(`ipv6[${i}]`, a));
         const gateway4 = args.gateway4 ?? "198.51.100.1";

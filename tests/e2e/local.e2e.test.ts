@@ -19,22 +19,24 @@ interface Outputs {
     layout: string;
     passwords: Record<string, string>;
     endpoints: { turn: { hostname: string; realm: string; addresses: string[] }; sip: { domain: string; hostname: string }; xmpp: { domains: string[]; hostname: string } };
-    localSsh: Record<string, { address: string; privateKey: string; hostPublicKey: string }>;
+    ssh: Record<string, { address: string; privateKey: string; hostPublicKey: string }>;
 }
 
-function run(cmd: string, args: string[], opts: { input?: string; timeout?: number; allowFail?: boolean } = {}) {
-    const r = spawnSync(cmd, args, { cwd: root, env, input: opts.input, encoding: "utf8", timeout: opts.timeout ?? 120000, maxBuffer: 64 * 1024 * 1024 });
+function run(cmd: string, args: string[], opts: { input?: string; timeout?: number; allowFail?: boolean; env?: NodeJS.ProcessEnv } = {}) {
+    const r = spawnSync(cmd, args, { cwd: root, env: opts.env ?? env, input: opts.input, encoding: "utf8", timeout: opts.timeout ?? 120000, maxBuffer: 64 * 1024 * 1024 });
     const output = `${r.stdout ?? ""}${r.stderr ?? ""}`;
     if (!opts.allowFail && r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed (${r.status}):\n${output.slice(-4000)}`);
     return { code: r.status, output, stdout: r.stdout ?? "" };
 }
 
-const localEnv = (...args: string[]) => run("bash", ["scripts/local-env.sh", ...args], { timeout: 1800000 });
+/** The local environment's stack in use: `local`, or `local-nat` behind 1:1 NAT. */
+let localStack = "local";
+const localEnv = (...args: string[]) => run("bash", ["scripts/local-env.sh", ...args], { timeout: 1800000, env: { ...env, RTC_LOCAL_STACK: localStack } });
 const outputs = (): Outputs => JSON.parse(localEnv("outputs").stdout);
 
 /** Runs a shell command on the local host over SSH, with the stack's key and pinned host key. */
 function onHost(o: Outputs, command: string): string {
-    const h = Object.values(o.localSsh)[0];
+    const h = Object.values(o.ssh)[0];
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rtc-ssh-"));
     try {
         fs.writeFileSync(path.join(dir, "key"), h.privateKey, { mode: 0o600 });
@@ -80,13 +82,19 @@ function tracesOf(secret: string): string[] {
 }
 
 let caFile = "";
-const layouts = ["standard", "port443"];
+const variants = [
+    { title: "standard layout", layout: "standard", stack: "local" },
+    { title: "port443 layout", layout: "port443", stack: "local" },
+    { title: "standard layout behind 1:1 NAT", layout: "standard", stack: "local-nat" },
+];
 
-describe.each(layouts)("local environment, %s layout", (layout) => {
+describe.each(variants)("local environment, $title", ({ layout, stack }) => {
     let o: Outputs;
     const printed: string[] = []; // what `pulumi up` printed in this layout
+    const nat = stack === "local-nat";
 
     beforeAll(() => {
+        localStack = stack;
         printed.push(localEnv("up", "--layout", layout).output);
         o = outputs();
         caFile = path.join(os.tmpdir(), `rtc-ca-${process.pid}.pem`);
@@ -94,8 +102,20 @@ describe.each(layouts)("local environment, %s layout", (layout) => {
     });
 
     afterAll(() => {
-        if (layout === layouts[layouts.length - 1]) {
-            localEnv("down");
+        // The last variant of each stack takes it down.
+        if (variants.filter((v) => v.stack === stack).pop()!.layout === layout) localEnv("down");
+    });
+
+    it("booted the host through cloud-init, with its pinned host key and every service address", () => {
+        expect(onHost(o, "cloud-init status").trim()).toBe("status: done");
+        const bound = onHost(o, "ip -4 -o addr show scope global | awk '{print $4}'").trim().split("\n").map((a) => a.split("/")[0]).sort();
+        // Behind NAT the host carries only the private side; the public side exists only in front of it.
+        expect(bound).toEqual(nat ? ["10.0.1.19", "10.0.1.20", "10.0.1.21"] : ["198.51.100.19", "198.51.100.20", "198.51.100.21"]);
+        if (nat) {
+            expect(run("ping", ["-c1", "-W1", "10.0.1.19"], { allowFail: true }).code).not.toBe(0);
+            expect(onHost(o, "grep ^external-ip= /etc/turnserver.conf").trim().split("\n"))
+                .toEqual(["external-ip=198.51.100.19/10.0.1.19", "external-ip=198.51.100.20/10.0.1.20", "external-ip=198.51.100.21/10.0.1.21"]);
+            expect(onHost(o, "grep '^listen=tls' /etc/kamailio/kamailio-local.cfg").trim()).toBe("listen=tls:10.0.1.19:5061 advertise 198.51.100.19:5061");
         }
     });
 
@@ -252,7 +272,7 @@ describe.each(layouts)("local environment, %s layout", (layout) => {
             const exported = localEnv("pulumi", "stack", "export").stdout;
             const stateDir = JSON.parse(run("bash", ["scripts/offline-env.sh", "--json"]).stdout.trim().split("\n").pop()!).PULUMI_RTC_STATE_DIR as string;
             const raw = run("sh", ["-c", `cat $(find "$0" -type f)`, stateDir]).stdout;
-            const keyBody = Object.values(o.localSsh)[0].privateKey.split("\n").slice(1, 3).join("\n");
+            const keyBody = Object.values(o.ssh)[0].privateKey.split("\n").slice(1, 3).join("\n");
             expect(keyBody.length).toBeGreaterThan(40);
             const secrets = [...allSecrets(), keyBody];
             expect(secrets.length).toBeGreaterThan(100);
@@ -346,6 +366,7 @@ describe("down:local", () => {
         expect(run("ip", ["-o", "link"]).stdout).not.toMatch(/rtc-local/);
         expect(run("pgrep", ["-f", "systemd-nspawn.*local0"], { allowFail: true }).stdout.trim()).toBe("");
         expect(fs.existsSync("/var/lib/pulumi-rtc/machines/local0")).toBe(false);
+        expect(fs.existsSync("/var/lib/pulumi-rtc/machines/localnat0")).toBe(false);
     });
 });
 

@@ -21,4 +21,6 @@ exec bash "$(dirname "$0")/apt-ensure.sh" --no-start \
   procps=/usr/bin/pkill \
   openssh-server=/usr/sbin/sshd \
   openssh-client=/usr/bin/ssh \
-  sipsak=/usr/bin/sipsak
+  sipsak=/usr/bin/sipsak \
+  `# cloud-init checks the user data every machine boots with` \
+  cloud-init=/usr/bin/cloud-init

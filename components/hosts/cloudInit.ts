@@ -63,7 +63,7 @@ export function renderUserData(g: GuestSetup): string {
         fqdn: g.fqdn,
         // The host key is ours, so the connection can pin it before the first login.
         ssh_deletekeys: true,
-        ssh_genkeytypes: [],
+        ssh_genkeytypes: ["ed25519"], // the given key; with it, nothing is generated
         ssh_keys: { ed25519_private: g.hostKey.privateKeyOpenssh.trimEnd() + "\n", ed25519_public: g.hostKey.publicKeyOpenssh.trim() },
         // Root logs in by key (Debian's images refuse root by default).
         disable_root: false,

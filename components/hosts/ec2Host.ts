@@ -50,9 +50,13 @@ export interface Ec2HostArgs {
 export class Ec2Host extends pulumi.ComponentResource {
     /** The host, for the service components. */
     readonly host: RtcHost;
+    /** The EC2 instance. */
     readonly instance: aws.ec2.Instance;
+    /** Its network interface, with a private IPv4 address per service address. */
     readonly networkInterface: aws.ec2.NetworkInterface;
+    /** The Elastic IPs of the services, in the order layouts place services. */
     readonly elasticIps: readonly aws.ec2.Eip[];
+    /** The security group of the interface. */
     readonly securityGroup: aws.ec2.SecurityGroup;
     /** The key that logs in as root (secret). */
     readonly sshPrivateKey: pulumi.Output<string>;

@@ -39,8 +39,11 @@ export interface HcloudHostArgs {
 export class HcloudHost extends pulumi.ComponentResource {
     /** The host, for the service components. */
     readonly host: RtcHost;
+    /** The Hetzner server. */
     readonly server: hcloud.Server;
+    /** The floating IPv4 addresses of the services, in the order layouts place services. */
     readonly floatingIps: readonly hcloud.FloatingIp[];
+    /** The firewall in front of the server. */
     readonly firewall: hcloud.Firewall;
     /** The key that logs in as root (secret). */
     readonly sshPrivateKey: pulumi.Output<string>;

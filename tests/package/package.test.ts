@@ -50,10 +50,12 @@ test("the tarball holds only the library, its shell layer, README, LICENSE and C
     expect(files.length).toBeLessThan(80);
 });
 
-test("the package exposes only its entry point, and needs no Cloudflare SDK", () => {
+test("the package exposes its entry point and one per cloud, and needs no cloud SDK", () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(consumer, "node_modules/pulumi-rtc/package.json"), "utf8")) as Record<string, unknown>;
-    expect(Object.keys(pkg.exports as object)).toEqual([".", "./package.json"]);
-    expect(fs.existsSync(path.join(consumer, "node_modules/@pulumi/cloudflare"))).toBe(false);
+    expect(Object.keys(pkg.exports as object)).toEqual([".", "./hcloud", "./aws", "./package.json"]);
+    for (const sdk of ["cloudflare", "hcloud", "aws"]) expect({ sdk, installed: fs.existsSync(path.join(consumer, `node_modules/@pulumi/${sdk}`)) }).toEqual({ sdk, installed: false });
+    // A cloud's entry point says what is missing rather than failing deep inside.
+    expect(() => run(process.execPath, ["-e", "require('pulumi-rtc/hcloud')"], consumer)).toThrow(/Cannot find module '@pulumi\/hcloud'/);
     const deep = () => run(process.execPath, ["-e", "require('pulumi-rtc/bin/host/primitives')"], consumer);
     expect(deep).toThrow(/ERR_PACKAGE_PATH_NOT_EXPORTED/);
 });

@@ -12,7 +12,14 @@ let tmp = "";
 let tarball = "";
 let consumer = "";
 
-const run = (cmd: string, args: string[], cwd: string) => execFileSync(cmd, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 * 1024 * 1024 });
+function run(cmd: string, args: string[], cwd: string): string {
+    try {
+        return execFileSync(cmd, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 * 1024 * 1024 });
+    } catch (e) {
+        const err = e as { message: string; stdout?: string; stderr?: string };
+        throw new Error(`${err.message}\n${err.stdout ?? ""}${err.stderr ?? ""}`.slice(0, 6000));
+    }
+}
 const tsc = (args: string[]) => run(process.execPath, [path.join(root, "node_modules/typescript/bin/tsc"), ...args], consumer);
 
 /** The README's TypeScript blocks of "The components", in order: they must make one program. */
@@ -113,3 +120,19 @@ test("every public property of the installed components has a doc comment", () =
     expect(properties).toBeGreaterThan(20);
     expect(undocumented).toEqual([]);
 });
+
+test("the README's cloud-host example type-checks and runs under mocks once the cloud SDKs are installed", () => {
+    const readme = fs.readFileSync(path.join(root, "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("### Cloud hosts"), readme.indexOf("## The Falcot stack"));
+    const [block] = [...section.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
+    fs.writeFileSync(path.join(consumer, "cloud.ts"), block);
+    const version = (sdk: string) => (JSON.parse(fs.readFileSync(path.join(root, `node_modules/@pulumi/${sdk}/package.json`), "utf8")) as { version: string }).version;
+    run("npm", ["install", "--no-save", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error", `@pulumi/hcloud@${version("hcloud")}`, `@pulumi/aws@${version("aws")}`], consumer);
+    tsc(["--strict", "--target", "ES2020", "--module", "commonjs", "--esModuleInterop", "--skipLibCheck", "--outDir", "out", "cloud.ts"]);
+    const out = JSON.parse(run(process.execPath, ["mock-run.js", "./out/cloud.js"], consumer).trim().split("\n").pop()!) as { seen: string[]; exports: string[] };
+    const types = new Set(out.seen.map((s) => s.split("::")[0]));
+    for (const t of ["rtc:index:HcloudHost", "rtc:index:Ec2Host", "hcloud:index/server:Server", "hcloud:index/floatingIp:FloatingIp", "aws:ec2/instance:Instance", "aws:ec2/eip:Eip"]) {
+        expect({ t, declared: types.has(t) }).toEqual({ t, declared: true });
+    }
+    expect(out.exports).toEqual(["sshKeys"]);
+}, SETUP_TIMEOUT);

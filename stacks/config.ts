@@ -2,7 +2,7 @@ import { z } from "zod";
 import { certificateDefaults } from "../components/certs/rtcCertificates";
 import * as grammar from "../components/common/grammar";
 import { RtcConfigError, nearest } from "../components/common/validation";
-import { layouts } from "../components/layout";
+import { ServiceKind, layouts, serviceKinds } from "../components/layout";
 import { COMPONENT, SEP, bool, list, map, oneOf, strict, text, wholeNumber, ipv4, ipv6 } from "./schema";
 import { HostProviderName, defaultHostProvider, hostProviders } from "./hosts";
 
@@ -54,9 +54,8 @@ const plainSchema = strict({
     layout: oneOf(layouts).default("standard"),
     hosts: map(grammar.hostLabel, "host name", host, "the hosts"),
     services: strict({
-        turn: text(grammar.hostLabel, "a host name").optional(),
-        sip: text(grammar.hostLabel, "a host name").optional(),
-        xmpp: text(grammar.hostLabel, "a host name").optional(),
+        // Which host runs each service of the service table, and BIND.
+        ...Object.fromEntries(serviceKinds.map((k) => [k, text(grammar.hostLabel, "a host name").optional()])) as Record<ServiceKind, z.ZodOptional<z.ZodString>>,
         dns: text(grammar.hostLabel, "a host name").optional(),
     }, "the services' hosts").default({}),
     dns: strict({
@@ -119,7 +118,7 @@ export interface HostConfig {
 }
 export interface FalcotConfig extends Omit<Parsed, "hosts" | "services" | typeof secretKeys[number]> {
     readonly hosts: Readonly<Record<string, HostConfig>>;
-    readonly services: { readonly turn: string; readonly sip: string; readonly xmpp: string; readonly dns?: string };
+    readonly services: Readonly<Record<ServiceKind, string>> & { readonly dns?: string };
 }
 
 /** Reads and checks the plain part of the configuration. `raw` maps key (without the project prefix) to its parsed value. */
@@ -134,7 +133,7 @@ export function parseFalcotConfig(raw: Readonly<Record<string, unknown>>): Falco
     }));
     return {
         domain: c.domain, layout: c.layout, dns: c.dns, users: c.users, generatePasswords: c.generatePasswords, certificates: c.certificates, hosts,
-        services: { turn: c.services.turn ?? firstHost, sip: c.services.sip ?? firstHost, xmpp: c.services.xmpp ?? firstHost, dns: c.services.dns },
+        services: { ...Object.fromEntries(serviceKinds.map((k) => [k, c.services[k] ?? firstHost])) as Record<ServiceKind, string>, dns: c.services.dns },
     };
 }
 

@@ -34,9 +34,14 @@ const addressesScript = [
     "[ -n \"$iface\" ] || { echo 'pulumi-rtc-addresses: no default IPv4 route' >&2; exit 1; }",
     "if [ -d /etc/netplan ] && command -v netplan >/dev/null; then",
     "  conf=/etc/netplan/60-pulumi-rtc.yaml",
+    "  # Only what the cloud's own network config lacks (EC2 configures secondary private addresses itself).",
+    "  [ -e \"$conf\" ] || : > \"$conf\"",
+    "  missing=$(while read -r a; do [ -n \"$a\" ] || continue",
+    "    grep -q \" $a/32$\" \"$conf\" || ! ip -o -4 addr show dev \"$iface\" | grep -q \" $a/\" && echo \"$a\"; done < \"$list\")",
+    "  [ -n \"$missing\" ] || { [ -s \"$conf\" ] || rm -f \"$conf\"; exit 0; }",
     "  { echo '# Managed by pulumi-rtc (Pulumi). Do not edit by hand.'",
     "    echo 'network:'; echo '  version: 2'; echo '  ethernets:'; echo \"    $iface:\"; echo '      addresses:'",
-    "    while read -r a; do [ -n \"$a\" ] && echo \"        - $a/32\"; done < \"$list\"; } > \"$conf.new\"",
+    "    for a in $missing; do echo \"        - $a/32\"; done; } > \"$conf.new\"",
     "  chmod 0600 \"$conf.new\"",
     "  if ! cmp -s \"$conf.new\" \"$conf\"; then mv \"$conf.new\" \"$conf\"; netplan apply; else rm -f \"$conf.new\"; fi",
     "elif command -v ifup >/dev/null && grep -qs '^source.*interfaces.d' /etc/network/interfaces; then",
@@ -57,7 +62,8 @@ const addressesScript = [
 
 /** The `#cloud-config` document. It holds a private key: keep it secret (see `userData`). */
 export function renderUserData(g: GuestSetup): string {
-    refuseControlCharacters("renderUserData", { fqdn: g.fqdn, authorizedKeys: g.authorizedKeys, extraIpv4: g.extraIpv4 });
+    const authorizedKeys = g.authorizedKeys.map((k) => k.trim());
+    refuseControlCharacters("renderUserData", { fqdn: g.fqdn, authorizedKeys, hostPublicKey: g.hostKey.publicKeyOpenssh.trim(), extraIpv4: g.extraIpv4 });
     const doc = {
         hostname: g.fqdn.split(".")[0],
         fqdn: g.fqdn,
@@ -67,7 +73,7 @@ export function renderUserData(g: GuestSetup): string {
         ssh_keys: { ed25519_private: g.hostKey.privateKeyOpenssh.trimEnd() + "\n", ed25519_public: g.hostKey.publicKeyOpenssh.trim() },
         // Root logs in by key (Debian's images refuse root by default).
         disable_root: false,
-        ssh_authorized_keys: g.authorizedKeys.map((k) => k.trim()),
+        ssh_authorized_keys: authorizedKeys,
         write_files: [
             { path: EXTRA_ADDRESSES_FILE, permissions: "0644", content: g.extraIpv4.map((a) => `${a}\n`).join("") },
             { path: ADDRESSES_SCRIPT, permissions: "0755", content: addressesScript },

@@ -155,6 +155,10 @@ export function checkFalcotSecrets(config: FalcotConfig, secrets: Readonly<Recor
             if (passwords[name] === undefined) issues.push({ code: "custom", path: ["passwords", name], message: `is missing${SEP}run: pulumi config set --secret --path 'passwords.${name}' < FILE, or set generatePasswords: true`, input: undefined });
         }
     }
+    const turnUsers = users.filter((u) => config.users[u].services.includes("turn"));
+    if (secrets.turnStaticAuthSecret !== undefined && turnUsers.length) {
+        issues.push({ code: "custom", path: ["turnStaticAuthSecret"], message: `is set while ${turnUsers.join(", ")} use TURN with a password, which coturn then refuses${SEP}remove it (pulumi config rm turnStaticAuthSecret), or take turn from those users' services: coturn takes either kind of credential, not both`, input: undefined });
+    }
     if (issues.length) throw configError(issues, true);
 }
 

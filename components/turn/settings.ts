@@ -45,7 +45,10 @@ export interface TurnServerArgs {
     readonly users?: readonly TurnUser[];
     /** Administrators of coturn's web admin (`turnadmin -A`). Default: none. */
     readonly adminUsers?: readonly TurnUser[];
-    /** Shared secret of the TURN REST API, for WebRTC gateways and XEP-0215. Pass a secret. Default: none. */
+    /**
+     * Shared secret of the TURN REST API (time-limited credentials), for WebRTC gateways and XEP-0215. Pass a
+     * secret. Not with `users`: coturn then refuses long-term credentials. Default: none.
+     */
     readonly staticAuthSecret?: pulumi.Input<string>;
     /** User database. Default: SQLite at `/var/lib/turn/turndb`. */
     readonly userDb?: TurnUserDb;

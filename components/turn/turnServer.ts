@@ -84,7 +84,12 @@ export class TurnServer extends pulumi.ComponentResource {
         }
         (args.extraDeniedPeerRanges ?? []).forEach((r, i) => c.rule(`extraDeniedPeerRanges[${i}]`, r, addressRange));
         if (userDb.kind === "sqlite" && userDb.path !== undefined) c.rule("userDb.path", userDb.path, absolutePath);
-        if (args.staticAuthSecret !== undefined) checkPassword(c, "staticAuthSecret", args.staticAuthSecret, 24);
+        if (args.staticAuthSecret !== undefined) {
+            checkPassword(c, "staticAuthSecret", args.staticAuthSecret, 24);
+            // Seen with coturn 4.6.1: with use-auth-secret, every long-term user's allocation is refused.
+            c.check(users.length === 0, "staticAuthSecret", `is set with ${users.length} long-term user(s), whom coturn then refuses (its use-auth-secret overrides lt-cred-mech)`,
+                "give TURN either users (long-term credentials) or staticAuthSecret (time-limited REST credentials), not both");
+        }
         c.done();
 
         const tls = args.certificate

@@ -1,6 +1,6 @@
 // Falcot's TURN, SIP and XMPP services on one Debian server, with one CA's certificates and a BIND zone.
 // Config (secrets with `pulumi config set --secret`): sshPrivateKey, rolandPassword, adminPassword,
-// joePassword, and optionally turnSecret. Pin the server's own host key in place of the one below.
+// joePassword. Pin the server's own host key in place of the one below.
 import * as pulumi from "@pulumi/pulumi";
 import { RtcCertificates, RtcDnsZone, RtcHost, SipProxy, TurnServer, XmppServer, addressRecords } from "pulumi-rtc";
 
@@ -31,7 +31,6 @@ const turn = new TurnServer("turn", {
     certificate: certs.certificates.turn,
     users: [{ name: "roland", password: cfg.requireSecret("rolandPassword") }],
     adminUsers: [{ name: "admin", password: cfg.requireSecret("adminPassword") }],
-    staticAuthSecret: cfg.getSecret("turnSecret"),
 });
 
 const sip = new SipProxy("sip", {

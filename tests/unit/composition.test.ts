@@ -21,7 +21,15 @@ beforeAll(() => pulumi.runtime.setMocks({
     call: (a) => a.inputs,
 }, "test", "test", true));
 
-const settle = () => new Promise((r) => setTimeout(r, 50));
+/** Waits until the mocks have seen no new resource for 100 ms (at most 10 s): a loaded machine is slow. */
+async function settle(): Promise<void> {
+    let last = -1;
+    for (let quiet = 0, waited = 0; quiet < 5 && waited < 10000; waited += 20) {
+        await new Promise((r) => setTimeout(r, 20));
+        quiet = registered.length === last ? quiet + 1 : 0;
+        last = registered.length;
+    }
+}
 const named = (prefix: string) => registered.filter((r) => r.name.startsWith(prefix)).map((r) => r.name).sort();
 const connection = { host: "198.51.100.19", user: "root", hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMIRNQVkSFSnzUJbfBqupWB71rjO2z/fMQiZvQ1ccYjw" };
 

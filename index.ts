@@ -33,6 +33,8 @@ export const layout = config.layout;
 export const caCertPem = stack.certificates.caCertPem;
 export const zone = stack.zone.zoneText;
 export const endpoints = stack.endpoints;
+/** Where browsers reach the SIP proxy over secure WebSocket, when `sipWebSocket` is on. */
+export const sipWssUrl = (stack.services.sip as { webSocketUrl?: string }).webSocketUrl;
 /** Users' passwords (secret): `pulumi stack output --show-secrets passwords`. */
 export const passwords = stack.passwords;
 /** Where the stack's DNS server answers, when it runs one. */

@@ -8,6 +8,7 @@ exec bash "$(dirname "$0")/apt-ensure.sh" --no-start \
   `# db_mysql and tls are split out; auth, auth_db, usrloc, pike, htable come with kamailio` \
   kamailio-mysql-modules=/usr/lib/x86_64-linux-gnu/kamailio/modules/db_mysql.so \
   kamailio-tls-modules=/usr/lib/x86_64-linux-gnu/kamailio/modules/tls.so \
+  kamailio-websocket-modules=/usr/lib/x86_64-linux-gnu/kamailio/modules/websocket.so \
   prosody=/usr/bin/prosodyctl \
   lua-sec=/usr/share/lua/5.4/ssl.lua \
   lua-unbound=/usr/lib/x86_64-linux-gnu/lua/5.4/lunbound.so \

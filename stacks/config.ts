@@ -65,6 +65,8 @@ const plainSchema = strict({
     }, "the DNS settings").default({ backend: "zonefile" }),
     users: map(grammar.userName, "user name", user, "the users").default({}),
     generatePasswords: bool().default(false),
+    /** SIP over secure WebSocket for browsers (Kamailio, port 8443; 443 in port443). */
+    sipWebSocket: bool().default(false),
     certificates: strict({
         validityHours: wholeNumber(1, "a number of hours").default(certificateDefaults.validityHours),
         earlyRenewalHours: wholeNumber(0, "a number of hours").default(certificateDefaults.earlyRenewalHours),
@@ -132,7 +134,7 @@ export function parseFalcotConfig(raw: Readonly<Record<string, unknown>>): Falco
         return [name, { provider: h.provider, fqdn, settings: h.settings }];
     }));
     return {
-        domain: c.domain, layout: c.layout, dns: c.dns, users: c.users, generatePasswords: c.generatePasswords, certificates: c.certificates, hosts,
+        domain: c.domain, layout: c.layout, dns: c.dns, users: c.users, generatePasswords: c.generatePasswords, sipWebSocket: c.sipWebSocket, certificates: c.certificates, hosts,
         services: { ...Object.fromEntries(serviceKinds.map((k) => [k, c.services[k] ?? firstHost])) as Record<ServiceKind, string>, dns: c.services.dns },
     };
 }

@@ -53,7 +53,7 @@ export function falcotStack(config: FalcotConfig, secrets: FalcotSecrets): Falco
             fix: `add addresses to hosts.${name}.ipv4, move a service to another host (services.*), or use layout standard` });
         needs[name] = {
             ipv4: count,
-            ports: mergePorts([...kinds.flatMap((k) => services[k].ports(plans[name])), ...(config.services.dns === name && config.dns.backend === "bind" ? dnsPorts : [])]),
+            ports: mergePorts([...kinds.flatMap((k) => services[k].ports(plans[name], config)), ...(config.services.dns === name && config.dns.backend === "bind" ? dnsPorts : [])]),
         };
     }
 

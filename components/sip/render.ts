@@ -6,8 +6,9 @@ import { familyOf } from "../common/addresses";
 import { PortRule, port } from "../common/ports";
 
 /** What Kamailio listens on: SIP over UDP and TCP, SIP over TLS, and TLS on 443 in the port-443 layout. */
-export function sipPorts(p: { readonly port: number; readonly tlsPort: number; readonly tls443: boolean }): PortRule[] {
-    return [port("udp", p.port, "SIP"), port("tcp", p.port, "SIP"), port("tcp", p.tlsPort, "SIP over TLS"), ...(p.tls443 ? [port("tcp", 443, "SIP over TLS")] : [])];
+export function sipPorts(p: { readonly port: number; readonly tlsPort: number; readonly tls443: boolean; readonly webSocketPort?: number }): PortRule[] {
+    return [port("udp", p.port, "SIP"), port("tcp", p.port, "SIP"), port("tcp", p.tlsPort, "SIP over TLS"), ...(p.tls443 ? [port("tcp", 443, "SIP over TLS")] : []),
+        ...(p.webSocketPort !== undefined ? [port("tcp", p.webSocketPort, "SIP over secure WebSocket")] : [])];
 }
 
 // Kamailio's local defines, its wrapper config, tls.cfg and kamctlrc; the SIP records. Pure.
@@ -28,6 +29,8 @@ export interface SipConfig {
     readonly sipDomain: string;
     readonly hostname: string;
     readonly listen: readonly SipListen[];
+    /** The TLS ports that take WebSocket upgrades; none without WebSocket. */
+    readonly webSocketPorts?: readonly number[];
     readonly certFile: string;
     readonly keyFile: string;
 }
@@ -42,6 +45,8 @@ export function renderKamailioLocal(c: SipConfig): string {
     return [
         managedHeader("#"),
         ...sipDefaults.defines.map((d) => `#!define ${d}`),
+        // Browsers sit behind NAT and reach us over WebSocket: the packaged NAT handling (nathelper) finds them.
+        ...(c.webSocketPorts?.length ? ["#!define WITH_NAT", "tcp_accept_no_cl=yes"] : []),
         `#!define DBURL "mysql://${sipDefaults.dbRwUser}:${secretPlaceholder(SIP_DBRW_SECRET)}@localhost/${sipDefaults.dbName}"`,
         "",
         "# Only the service addresses, never every interface",
@@ -59,7 +64,8 @@ export const KAMAILIO_MAIN_CFG = "/etc/kamailio/kamailio-rtc.cfg";
  * The main config kamailio runs: the packaged kamailio.cfg, then the settings that must come after it.
  * Passwords are checked against the ha1 digest column, never stored in plain text.
  */
-export function renderKamailioMain(): string {
+export function renderKamailioMain(c: Pick<SipConfig, "webSocketPorts"> = {}): string {
+    const ws = c.webSocketPorts ?? [];
     return [
         "#!KAMAILIO",
         managedHeader("#"),
@@ -70,6 +76,24 @@ export function renderKamailioMain(): string {
         'modparam("auth_db", "calculate_ha1", 0)',
         'modparam("auth_db", "password_column", "ha1")',
         "",
+        ...(ws.length ? [
+            "# SIP over secure WebSocket (RFC 7118): the upgrade is taken on its TLS ports only.",
+            'loadmodule "xhttp.so"',
+            'loadmodule "websocket.so"',
+            "event_route[xhttp:request] {",
+            "	set_reply_close();",
+            "	set_reply_no_connect();",
+            `	if (${ws.map((p) => `$Rp != ${p}`).join(" && ")}) {`,
+            '		xhttp_reply("403", "Forbidden", "", "");',
+            "		exit;",
+            "	}",
+            '	if ($hdr(Upgrade) =~ "websocket" && $hdr(Connection) =~ "Upgrade" && $rm =~ "GET") {',
+            "		if (ws_handle_handshake()) exit;",
+            "	}",
+            '	xhttp_reply("404", "Not Found", "", "");',
+            "}",
+            "",
+        ] : []),
     ].join("\n");
 }
 

@@ -34,6 +34,12 @@ export interface SipProxyArgs {
     /** Subscribers. Default: none. */
     readonly users?: readonly SipUser[];
     /**
+     * SIP over secure WebSocket (RFC 7118) for browsers: on `port` of each IPv4 address it listens on, and on 443
+     * with `tls443Address`. Digest authentication stays on; clients behind NAT are reached over their own
+     * connection. Default: off.
+     */
+    readonly webSocket?: { /** Default 8443. */ readonly port?: number };
+    /**
      * Password of Kamailio's read-write database user. Default: generated on the host and kept there, never in
      * Pulumi state (it never needs to leave the host).
      */
@@ -43,6 +49,7 @@ export interface SipProxyArgs {
 export const sipDefaults = {
     port: 5060,
     tlsPort: 5061,
+    webSocketPort: 8443,
     dbName: "kamailio",
     dbRwUser: "kamailio",
     dbRoUser: "kamailioro",

@@ -18,7 +18,7 @@ export * from "./settings";
 
 const argKinds: ArgKinds<SipProxyArgs> = {
     host: "host", domain: "string", sipDomain: "string", hostname: "string", ipv4: "strings", ipv6: "strings", port: "integer", tlsPort: "integer",
-    tls443Address: "string", certificate: "certificate", users: "objects", databasePassword: "input",
+    tls443Address: "string", certificate: "certificate", users: "objects", databasePassword: "input", webSocket: "object",
 };
 
 /**
@@ -39,6 +39,8 @@ export class SipProxy extends pulumi.ComponentResource {
     readonly files: Readonly<Record<string, string>>;
     /** The ports Kamailio listens on, for firewalls. */
     readonly ports: readonly PortRule[];
+    /** Where browsers connect, such as `wss://sip-proxy.falcot.com:8443`; undefined without `webSocket`. */
+    readonly webSocketUrl?: string;
 
     constructor(name: string, args: SipProxyArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rtc:index:SipProxy", name, {}, opts);
@@ -74,6 +76,13 @@ export class SipProxy extends pulumi.ComponentResource {
         });
         users.forEach((u, i) => { if (users.findIndex((x) => x.name === u.name) !== i) c.fail(`users[${i}].name`, `repeats ${u.name}`, "list each user once"); });
         if (args.databasePassword !== undefined) checkPassword(c, "databasePassword", args.databasePassword, 16);
+        const webSocketPort = args.webSocket ? args.webSocket.port ?? sipDefaults.webSocketPort : undefined;
+        if (args.webSocket) {
+            c.unknownKeys("webSocket", args.webSocket, ["port"]);
+            if (c.port("webSocket.port", webSocketPort)) {
+                c.check(![port, tlsPort, 443].includes(webSocketPort!), "webSocket.port", `is ${webSocketPort}, already taken by SIP`, "give it its own port, such as 8443 (WebSocket also answers on 443 with tls443Address)");
+            }
+        }
         c.done();
 
         let certificate = args.certificate;
@@ -95,7 +104,9 @@ export class SipProxy extends pulumi.ComponentResource {
                 ...listenOn("tcp", port, [...ipv4, ...ipv6]),
                 ...listenOn("tls", tlsPort, [...ipv4, ...ipv6]),
                 ...(args.tls443Address ? listenOn("tls", 443, [args.tls443Address]) : []),
+                ...(webSocketPort !== undefined ? listenOn("tls", webSocketPort, ipv4) : []),
             ],
+            webSocketPorts: webSocketPort !== undefined ? [webSocketPort, ...(args.tls443Address ? [443] : [])] : undefined,
             certFile: `${sipDefaults.tlsDir}/${hostname}.crt`,
             keyFile: `${sipDefaults.tlsDir}/${hostname}.key`,
         };
@@ -104,16 +115,17 @@ export class SipProxy extends pulumi.ComponentResource {
         this.dnsRecords = sipRecords({ sipDomain, hostname, ipv4, ipv6, port, tlsPort, tls443: args.tls443Address ? { address: args.tls443Address } : undefined });
         const rendered: Record<string, string> = {
             "/etc/kamailio/kamailio-local.cfg": renderKamailioLocal(config),
-            [KAMAILIO_MAIN_CFG]: renderKamailioMain(),
+            [KAMAILIO_MAIN_CFG]: renderKamailioMain(config),
             "/etc/default/kamailio.d/pulumi-rtc": renderKamailioDefaults(),
             "/etc/kamailio/tls.cfg": renderTlsCfg(config),
             "/etc/kamailio/kamctlrc": renderKamctlrc(config),
         };
         this.files = rendered;
-        this.ports = sipPorts({ port, tlsPort, tls443: args.tls443Address !== undefined });
+        this.ports = sipPorts({ port, tlsPort, tls443: args.tls443Address !== undefined, webSocketPort });
+        this.webSocketUrl = webSocketPort !== undefined ? `wss://${hostname}:${args.tls443Address ? 443 : webSocketPort}` : undefined;
 
         // Install
-        const packages = host.requirePackages(["mariadb-server", "kamailio", "kamailio-mysql-modules", "kamailio-tls-modules"]);
+        const packages = host.requirePackages(["mariadb-server", "kamailio", "kamailio-mysql-modules", "kamailio-tls-modules", ...(webSocketPort !== undefined ? ["kamailio-websocket-modules"] : [])]);
         const ctx: HostContext = { host, parent: this, owner: `SipProxy "${name}"`, prefix: name, after: [packages], retainOnDelete: opts?.retainOnDelete };
 
         // MariaDB: secured, then running

@@ -30,7 +30,7 @@ export interface ServiceEntry<C extends ServiceComponent = ServiceComponent> {
     /** The names its certificate covers. */
     certificateNames(domain: string): string[];
     /** The ports it will listen on under this plan, known before any host exists (cloud firewalls need them). */
-    ports(plan: LayoutPlan): PortRule[];
+    ports(plan: LayoutPlan, config: FalcotConfig): PortRule[];
     make(env: ServiceEnv): C;
     /** What the stack exports of it under `endpoints`. */
     endpoint(component: C): pulumi.Input<Record<string, unknown>>;

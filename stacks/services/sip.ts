@@ -6,7 +6,8 @@ import { at, serviceEntry } from "./service";
 
 export const sip = serviceEntry({
     certificateNames: (domain) => [`sip-proxy.${domain}`, `sip.${domain}`],
-    ports: (plan) => sipPorts({ port: sipDefaults.port, tlsPort: sipDefaults.tlsPort, tls443: plan.sip?.tls443 !== undefined }),
+    ports: (plan, config) => sipPorts({ port: sipDefaults.port, tlsPort: sipDefaults.tlsPort, tls443: plan.sip?.tls443 !== undefined,
+        webSocketPort: config.sipWebSocket ? sipDefaults.webSocketPort : undefined }),
     make: ({ host, config, plan, certificate, usersOf }) => new SipProxy("sip", {
         host,
         domain: config.domain,
@@ -14,6 +15,7 @@ export const sip = serviceEntry({
         tls443Address: plan.sip!.tls443 === undefined ? undefined : at(host, [plan.sip!.tls443])[0],
         certificate,
         users: usersOf("sip"),
+        webSocket: config.sipWebSocket ? {} : undefined,
     }),
-    endpoint: (s) => ({ domain: s.sipDomain, hostname: s.hostname }),
+    endpoint: (s) => ({ domain: s.sipDomain, hostname: s.hostname, ...(s.webSocketUrl ? { webSocketUrl: s.webSocketUrl } : {}) }),
 });

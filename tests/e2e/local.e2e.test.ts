@@ -15,6 +15,7 @@ const env = { ...process.env, FORCE_COLOR: "0" };
 interface Outputs {
     zone: string;
     dnsServer: string;
+    sipWssUrl: string;
     caCertPem: string;
     layout: string;
     passwords: Record<string, string>;
@@ -195,6 +196,16 @@ describe.each(variants)("local environment, $title", ({ layout, stack }) => {
             for (const port of layout === "port443" ? [5061, 443] : [5061]) {
                 expect({ port, ...registerTls(o.passwords.roland, port) }).toMatchObject({ port, ok: true, statuses: [401, 200] });
             }
+        });
+
+        it("over secure WebSocket, reaches a callee registered from behind its WebSocket, with digest auth on both", () => {
+            const url = new URL(o.sipWssUrl);
+            expect(url.port).toBe(layout === "port443" ? "443" : "8443");
+            const r = run("node", [path.join(__dirname, "clients/sip-ws-call.mjs")], { allowFail: true, timeout: 40000, input: JSON.stringify({
+                url: `wss://${proxy()}:${url.port}`, servername: url.hostname, ca: o.caCertPem, domain: o.endpoints.sip.domain,
+                caller: { user: "roland", password: o.passwords.roland }, callee: { user: "alice", password: o.passwords.alice },
+            }) });
+            expect(JSON.parse(r.stdout.trim().split("\n").pop() || "{}")).toMatchObject({ ok: true, registered: 200, reachedCallee: true, final: 486, statuses: [401, 200, 407, 486] });
         });
 
         it("REGISTERs with sipsak, finding the proxy through DNS", () => {

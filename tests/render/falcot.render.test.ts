@@ -9,11 +9,11 @@ import { selfSigned } from "./support/fixture-host";
 const root = path.resolve(__dirname, "../..");
 const addrs = { ipv4: ["198.51.100.19", "198.51.100.20", "198.51.100.21"], ipv6: ["2001:db8:1000:2000::19"] };
 
-async function synthHost(layout: string): Promise<{ out: string; host: string }> {
+async function synthHost(layout: string, sets: [string, string][] = []): Promise<{ out: string; host: string }> {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), `rtc-render-${layout}-`));
     await jest.isolateModulesAsync(async () => {
         const m = await import("../../scripts/synth");
-        await m.synth(root, { stack: "falcot", out, sets: [["layout", layout]], secrets: [] });
+        await m.synth(root, { stack: "falcot", out, sets: [["layout", layout], ...sets], secrets: [] });
     });
     const host = path.join(out, "hosts", "server1");
     // Synth leaves certificates and keys as placeholders; give the daemons real ones for the names they serve.
@@ -53,3 +53,20 @@ describe.each(["standard", "port443"])("Falcot %s layout, checked by Debian's ow
         expect(Object.keys(r.reflexive).sort()).toEqual(expected);
     });
 });
+
+describe.each(["standard", "port443"])("Falcot %s layout with SIP over secure WebSocket", (layout) => {
+    let out = "";
+    let host = "";
+    beforeAll(async () => ({ out, host } = await synthHost(layout, [["sipWebSocket", "true"]])));
+    afterAll(() => fs.rmSync(out, { recursive: true, force: true }));
+
+    it("Kamailio accepts the WebSocket module, its upgrade route and the NAT handling, and binds the WSS port", async () => {
+        const r = assertOk(await checkKamailio(host, addrs), "kamailio");
+        const wss = layout === "port443" ? ["tls:198.51.100.20:8443", "tls:198.51.100.20:443"] : ["tls:198.51.100.19:8443"];
+        for (const l of wss) expect(r.listen.join(" ")).toContain(l);
+        assertOk(await withOverlay(host, ["/etc/kamailio"], addrs, ["kamailio", "-c", "-f", "/etc/kamailio/kamailio-rtc.cfg"]), "kamailio main");
+        const main = fs.readFileSync(path.join(host, "etc/kamailio/kamailio-rtc.cfg"), "utf8");
+        expect(main).toContain(layout === "port443" ? "if ($Rp != 8443 && $Rp != 443) {" : "if ($Rp != 8443) {");
+    });
+});
+

@@ -17,10 +17,10 @@ export const local = hostProvider({
     ipv4Count: (h) => h.ipv4.length,
     make: (h, env) => {
         const envName = `${pulumi.getStack().toLowerCase().replace(/[^a-z0-9]/g, "").slice(0, 8) || "rtc"}${env.index}`;
-        const local = new LocalHost(env.name, { fqdn: env.fqdn, ipv4: h.ipv4, ipv6: h.ipv6.map((a) => (typeof a === "string" ? a : a.public)), envName });
+        const container = new LocalHost(env.name, { fqdn: env.fqdn, ipv4: h.ipv4, ipv6: h.ipv6.map((a) => (typeof a === "string" ? a : a.public)), envName });
         return {
-            host: local.host,
-            ssh: { address: local.sshAddress, privateKey: local.sshPrivateKey, hostPublicKey: local.hostPublicKey },
+            host: container.host,
+            ssh: { address: container.sshAddress, privateKey: container.sshPrivateKey, hostPublicKey: container.hostPublicKey },
         };
     },
 });

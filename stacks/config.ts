@@ -35,7 +35,8 @@ const host = z.unknown().transform((v, ctx) => {
     }
     const parsed = hostProviders[provider as HostProviderName].schema.safeParse(rest, { reportInput: true });
     if (!parsed.success) {
-        for (const issue of parsed.error.issues) ctx.issues.push({ ...issue, input: issue.input } as never);
+        // The host's path is added to each issue by the enclosing record.
+        ctx.issues.push(...(parsed.error.issues as never[]));
         return z.NEVER;
     }
     return { provider: provider as HostProviderName, settings: parsed.data as unknown };

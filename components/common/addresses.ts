@@ -67,23 +67,8 @@ export function fillAddresses(text: string, values: ReadonlyMap<string, string>)
     });
 }
 
-/** A plain value (strings, arrays, objects) with every address token inside it resolved. */
+/** Plain data (strings, numbers, arrays, objects) with every address token inside it resolved. */
 export function resolveAddressesIn<T>(value: T): pulumi.Output<T> {
-    const texts: string[] = [];
-    const collect = (v: unknown): void => {
-        if (typeof v === "string") { if (holdsAddressToken(v)) texts.push(v); } else if (Array.isArray(v)) v.forEach(collect);
-        else if (v && typeof v === "object") Object.values(v).forEach(collect);
-    };
-    collect(value);
-    if (texts.length === 0) return pulumi.output(value) as pulumi.Output<T>;
-    return pulumi.all(texts.map(resolveAddresses)).apply((resolved) => {
-        const map = new Map(texts.map((t, i) => [t, resolved[i]]));
-        const rebuild = (v: unknown): unknown => {
-            if (typeof v === "string") return map.get(v) ?? v;
-            if (Array.isArray(v)) return v.map(rebuild);
-            if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, rebuild(x)]));
-            return v;
-        };
-        return rebuild(value) as T;
-    }) as pulumi.Output<T>;
+    // Tokens and addresses hold no character JSON escapes, so the tokens stand in the JSON text as they are.
+    return resolveAddresses(JSON.stringify(value)).apply((text) => JSON.parse(text) as T);
 }

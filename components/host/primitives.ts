@@ -4,7 +4,7 @@ import { secretsUsed } from "../common/managed";
 import { RtcConfigError } from "../common/validation";
 import { ServiceCertificate } from "../common/tls";
 import { recordFile } from "./registry";
-import { holdsAddressToken, resolveAddresses } from "../common/addresses";
+import { resolveAddresses } from "../common/addresses";
 import type { RtcHost } from "./rtcHost";
 import {
     SECRET_DIR, ensureLineScript, generateSecretScript, linkScript, removeFileScript, removeLineScript, serviceScript, stopServiceScript, writeFileScript,
@@ -85,8 +85,7 @@ export function writeFile(ctx: HostContext, spec: FileSpec, secrets: Record<stri
     const record = (content: string) => recordFile({ host: ctx.host.hostName, path: spec.path, content, mode, owner: spec.owner ?? "root", group: spec.group ?? "root" });
     // Addresses known only at deployment go in last (common/addresses.ts).
     const text = typeof spec.content === "string" ? resolveAddresses(spec.content) : spec.content;
-    if (typeof spec.content === "string" && !holdsAddressToken(spec.content)) record(spec.content);
-    else text.apply(record);
+    text.apply(record);
     const deps = used.map((s) => secrets[s]);
     // A changed secret changes this file's command (see commandForFile), so the file is rewritten.
     return commandForFile(ctx, slug(spec.path), spec, mode, text, { fillSecrets: used.length > 0, secret: used.length > 0, keepOriginal: true }, deps);

@@ -1,12 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import * as tls from "@pulumi/tls";
 import { ArgKinds, checkArgs } from "../common/args";
 import { PortRule, mergePorts, sshPort } from "../common/ports";
 import { Checker, show } from "../common/validation";
 import { RtcHost } from "../host/rtcHost";
-import { userData } from "./cloudInit";
-import { checkSourceRanges, machineName } from "./machine";
+import { checkSourceRanges, machineKeys, machineName } from "./machine";
 
 const argKinds: ArgKinds<Ec2HostArgs> = {
     fqdn: "string", subnetId: "input", serviceIpv4Count: "integer", ports: "objects", instanceType: "string", ipv6: "boolean", ami: "input",
@@ -85,8 +83,7 @@ export class Ec2Host extends pulumi.ComponentResource {
         const label = machineName(args.fqdn);
         const tags = { Name: args.fqdn, "pulumi-rtc:host": args.fqdn };
 
-        const sshKey = new tls.PrivateKey(`${name}-ssh-key`, { algorithm: "ED25519" }, child);
-        const hostKey = new tls.PrivateKey(`${name}-host-key`, { algorithm: "ED25519" }, child);
+        const keys = machineKeys(name, args.fqdn, this);
         const subnet = aws.ec2.getSubnetOutput({ id: args.subnetId }, child);
         const ami = args.ami ?? aws.ec2.getAmiOutput({
             owners: [args.amiOwner ?? "136693071363"],
@@ -131,12 +128,7 @@ export class Ec2Host extends pulumi.ComponentResource {
             instanceType,
             primaryNetworkInterface: { networkInterfaceId: eni.id },
             metadataOptions: { httpTokens: "required" },
-            userData: userData({
-                fqdn: args.fqdn,
-                hostKey: { privateKeyOpenssh: hostKey.privateKeyOpenssh, publicKeyOpenssh: hostKey.publicKeyOpenssh },
-                authorizedKeys: [sshKey.publicKeyOpenssh],
-                extraIpv4: [...Array(count).keys()].slice(1).map(privateAt),
-            }),
+            userData: keys.userData([...Array(count).keys()].slice(1).map(privateAt)),
             userDataReplaceOnChange: true,
             tags: { ...tags, Name: label },
         }, { ...child, additionalSecretOutputs: ["userData", "userDataBase64"] });
@@ -148,14 +140,14 @@ export class Ec2Host extends pulumi.ComponentResource {
             tags: { ...tags, Name: `${label}-${i + 1}` },
         }, { ...child, dependsOn: [this.instance] }));
 
-        this.sshPrivateKey = sshKey.privateKeyOpenssh;
-        this.hostPublicKey = hostKey.publicKeyOpenssh.apply((k) => k.trim());
+        this.sshPrivateKey = keys.sshPrivateKey;
+        this.hostPublicKey = keys.hostPublicKey;
         this.sshAddress = this.elasticIps[0].publicIp;
         this.host = new RtcHost(name, {
             fqdn: args.fqdn,
             ipv4: this.elasticIps.map((e, i) => ({ public: e.publicIp, private: privateAt(i) })),
             ipv6: ipv6 ? [eni.ipv6Addresses.apply((l) => l[0])] : [],
-            connection: { host: this.sshAddress, user: "root", privateKey: sshKey.privateKeyOpenssh, hostKey: this.hostPublicKey, dialErrorLimit: 40 },
+            connection: { host: this.sshAddress, user: "root", privateKey: keys.sshPrivateKey, hostKey: keys.hostPublicKey, dialErrorLimit: 40 },
             readyAfter: [this.instance, ...this.elasticIps],
             cloudInit: true,
         }, child);

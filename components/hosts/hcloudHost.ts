@@ -1,12 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as hcloud from "@pulumi/hcloud";
-import * as tls from "@pulumi/tls";
 import { ArgKinds, checkArgs } from "../common/args";
 import { PortRule, mergePorts, portText, sshPort } from "../common/ports";
 import { Checker, show } from "../common/validation";
 import { RtcHost } from "../host/rtcHost";
-import { userData } from "./cloudInit";
-import { checkSourceRanges, machineName } from "./machine";
+import { checkSourceRanges, machineKeys, machineName } from "./machine";
 
 const argKinds: ArgKinds<HcloudHostArgs> = {
     fqdn: "string", serviceIpv4Count: "integer", ports: "objects", serverType: "string", location: "string", image: "string", ipv6: "boolean", sshSourceRanges: "strings",
@@ -71,9 +69,8 @@ export class HcloudHost extends pulumi.ComponentResource {
         const child = { parent: this };
         const label = machineName(args.fqdn);
 
-        const sshKey = new tls.PrivateKey(`${name}-ssh-key`, { algorithm: "ED25519" }, child);
-        const hostKey = new tls.PrivateKey(`${name}-host-key`, { algorithm: "ED25519" }, child);
-        const rootKey = new hcloud.SshKey(`${name}-root`, { name: `${label}-root`, publicKey: sshKey.publicKeyOpenssh }, child);
+        const keys = machineKeys(name, args.fqdn, this);
+        const rootKey = new hcloud.SshKey(`${name}-root`, { name: `${label}-root`, publicKey: keys.sshPublicKey }, child);
 
         // Addresses first, so the user data can name them; none is deleted with the server.
         const primary4 = new hcloud.PrimaryIp(`${name}-ipv4`, { type: "ipv4", location, assigneeType: "server", autoDelete: false, name: `${label}-ipv4` }, child);
@@ -103,12 +100,7 @@ export class HcloudHost extends pulumi.ComponentResource {
             sshKeys: [rootKey.id],
             firewallIds: [this.firewall.id.apply(Number)],
             publicNets: [{ ipv4Enabled: true, ipv4: primary4.id.apply(Number), ipv6Enabled: ipv6, ...(primary6 ? { ipv6: primary6.id.apply(Number) } : {}) }],
-            userData: userData({
-                fqdn: args.fqdn,
-                hostKey: { privateKeyOpenssh: hostKey.privateKeyOpenssh, publicKeyOpenssh: hostKey.publicKeyOpenssh },
-                authorizedKeys: [sshKey.publicKeyOpenssh],
-                extraIpv4: this.floatingIps.map((f) => f.ipAddress),
-            }),
+            userData: keys.userData(this.floatingIps.map((f) => f.ipAddress)),
         }, { ...child, additionalSecretOutputs: ["userData"] });
 
         const serverId = this.server.id.apply(Number);
@@ -117,8 +109,8 @@ export class HcloudHost extends pulumi.ComponentResource {
         if (primary6) new hcloud.Rdns(`${name}-ipv6`, { primaryIpId: primary6.id.apply(Number), ipAddress: this.server.ipv6Address, dnsPtr: args.fqdn }, { ...child, dependsOn: [this.server] });
         this.floatingIps.forEach((f, i) => new hcloud.Rdns(`${name}-service-${i + 1}`, { floatingIpId: f.id.apply(Number), ipAddress: f.ipAddress, dnsPtr: args.fqdn }, child));
 
-        this.sshPrivateKey = sshKey.privateKeyOpenssh;
-        this.hostPublicKey = hostKey.publicKeyOpenssh.apply((k) => k.trim());
+        this.sshPrivateKey = keys.sshPrivateKey;
+        this.hostPublicKey = keys.hostPublicKey;
         this.sshAddress = primary4.ipAddress;
         const ownIpv6 = ipv6 ? [this.server.ipv6Address] : [];
         this.host = new RtcHost(name, {
@@ -126,7 +118,7 @@ export class HcloudHost extends pulumi.ComponentResource {
             ipv4: this.floatingIps.map((f) => f.ipAddress),
             ipv6: ownIpv6,
             ownAddresses: { ipv4: [primary4.ipAddress], ipv6: ownIpv6 },
-            connection: { host: primary4.ipAddress, user: "root", privateKey: sshKey.privateKeyOpenssh, hostKey: this.hostPublicKey, dialErrorLimit: 40 },
+            connection: { host: primary4.ipAddress, user: "root", privateKey: keys.sshPrivateKey, hostKey: keys.hostPublicKey, dialErrorLimit: 40 },
             readyAfter: [this.server, ...assignments],
             cloudInit: true,
         }, child);

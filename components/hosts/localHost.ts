@@ -1,12 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as tls from "@pulumi/tls";
 import { local } from "@pulumi/command";
 import * as fs from "fs";
 import * as path from "path";
 import { Checker, show } from "../common/validation";
 import { RtcHost } from "../host/rtcHost";
 import { ArgKinds, checkArgs } from "../common/args";
-import { userData } from "./cloudInit";
+import { machineKeys } from "./machine";
 
 const argKinds: ArgKinds<LocalHostArgs> = { fqdn: "string", ipv4: "addresses", ipv6: "strings", gateway4: "string", gateway6: "string", envName: "string" };
 
@@ -67,17 +66,11 @@ export class LocalHost extends pulumi.ComponentResource {
         const gateway6 = args.gateway6 ?? (args.ipv6?.length ? `${args.ipv6[0].split(":").slice(0, 4).join(":")}::1` : undefined);
         c.done();
 
-        const sshKey = new tls.PrivateKey(`${name}-ssh-key`, { algorithm: "ED25519" }, { parent: this });
-        const hostKey = new tls.PrivateKey(`${name}-host-key`, { algorithm: "ED25519" }, { parent: this });
+        const keys = machineKeys(name, args.fqdn, this);
         // The container boots through cloud-init with the same user data as a cloud VM: host.sh configures only the
         // first address (as a cloud's DHCP would), cloud-init the rest, the host key and root's key.
-        const guest = userData({
-            fqdn: args.fqdn,
-            hostKey: { privateKeyOpenssh: hostKey.privateKeyOpenssh, publicKeyOpenssh: hostKey.publicKeyOpenssh },
-            authorizedKeys: [sshKey.publicKeyOpenssh],
-            extraIpv4: pairs.slice(1).map((a) => a.private),
-        });
-        const spec = pulumi.secret(pulumi.all([guest, hostKey.publicKeyOpenssh]).apply(([user, hostKeyPublic]) => JSON.stringify({
+        const guest = keys.userData(pairs.slice(1).map((a) => a.private));
+        const spec = pulumi.secret(pulumi.all([guest, keys.hostPublicKey]).apply(([user, hostKeyPublic]) => JSON.stringify({
             name: envName,
             ipv4: pairs.map((a) => a.public),
             ...(nat ? { private4: pairs.map((a) => a.private) } : {}),
@@ -85,7 +78,7 @@ export class LocalHost extends pulumi.ComponentResource {
             hostGateway4: gateway4,
             ...(gateway6 ? { hostGateway6: gateway6 } : {}),
             userData: user,
-            hostKeyPublic: hostKeyPublic.trim(),
+            hostKeyPublic,
         })));
         const script = hostScript();
         const machine = new local.Command(`${name}-machine`, {
@@ -95,8 +88,8 @@ export class LocalHost extends pulumi.ComponentResource {
             triggers: [envName, pairs.map((a) => (nat ? `${a.public}/${a.private}` : a.public)).join(","), (args.ipv6 ?? []).join(",")],
         }, { parent: this, deleteBeforeReplace: true, replaceOnChanges: ["triggers"], customTimeouts: { create: "20m", delete: "5m" } });
 
-        this.sshPrivateKey = sshKey.privateKeyOpenssh;
-        this.hostPublicKey = hostKey.publicKeyOpenssh;
+        this.sshPrivateKey = keys.sshPrivateKey;
+        this.hostPublicKey = keys.hostPublicKey;
         this.sshAddress = pairs[0].public;
         this.host = new RtcHost(name, {
             fqdn: args.fqdn,
@@ -106,8 +99,8 @@ export class LocalHost extends pulumi.ComponentResource {
             connection: {
                 host: pairs[0].public,
                 user: "root",
-                privateKey: sshKey.privateKeyOpenssh,
-                hostKey: hostKey.publicKeyOpenssh.apply((k) => k.trim()),
+                privateKey: keys.sshPrivateKey,
+                hostKey: keys.hostPublicKey,
                 dialErrorLimit: 30,
             },
             readyAfter: [machine],

@@ -1,7 +1,7 @@
 import * as grammar from "../../components/common/grammar";
 import { Ec2Host } from "../../components/hosts/ec2Host";
 import { bool, list, strict, text } from "../schema";
-import { hostProvider } from "./provider";
+import { hostProvider, madeWithKeys } from "./provider";
 
 // A Debian instance on EC2 in an existing subnet, made by the stack with one Elastic IP per service address.
 // Credentials and region: the AWS provider's usual config (`aws:region`) or environment (AWS_PROFILE, AWS_REGION...).
@@ -17,10 +17,9 @@ export const aws = hostProvider({
     }, "an EC2 host"),
     ipv4Count: (_, needed) => needed,
     make: (h, env) => {
-        const made = new Ec2Host(env.name, {
+        return madeWithKeys(new Ec2Host(env.name, {
             fqdn: env.fqdn, subnetId: h.subnetId, serviceIpv4Count: env.needs.ipv4, ports: env.needs.ports,
             instanceType: h.instanceType, ipv6: h.ipv6, ami: h.ami, sshSourceRanges: h.sshSourceRanges,
-        });
-        return { host: made.host, ssh: { address: made.sshAddress, privateKey: made.sshPrivateKey, hostPublicKey: made.hostPublicKey } };
+        }));
     },
 });

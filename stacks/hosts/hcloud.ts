@@ -1,7 +1,7 @@
 import * as grammar from "../../components/common/grammar";
 import { HcloudHost } from "../../components/hosts/hcloudHost";
 import { bool, list, strict, text } from "../schema";
-import { hostProvider } from "./provider";
+import { hostProvider, madeWithKeys } from "./provider";
 
 // A Debian server on Hetzner Cloud, made by the stack with as many floating IPv4 addresses as the layout needs.
 // Credentials: `pulumi config set --secret hcloud:token`, or HCLOUD_TOKEN.
@@ -17,10 +17,9 @@ export const hcloud = hostProvider({
     }, "a Hetzner Cloud host"),
     ipv4Count: (_, needed) => needed,
     make: (h, env) => {
-        const made = new HcloudHost(env.name, {
+        return madeWithKeys(new HcloudHost(env.name, {
             fqdn: env.fqdn, serviceIpv4Count: env.needs.ipv4, ports: env.needs.ports,
             serverType: h.serverType, location: h.location, image: h.image, ipv6: h.ipv6, sshSourceRanges: h.sshSourceRanges,
-        });
-        return { host: made.host, ssh: { address: made.sshAddress, privateKey: made.sshPrivateKey, hostPublicKey: made.hostPublicKey } };
+        }));
     },
 });

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as grammar from "../../components/common/grammar";
 import { LocalHost } from "../../components/hosts/localHost";
 import { hostAddresses, strict, text } from "../schema";
-import { hostProvider } from "./provider";
+import { hostProvider, madeWithKeys } from "./provider";
 import { noRepeatedAddresses } from "./shared";
 
 // The embedded local environment: a Debian container on this machine, booted through cloud-init. An address
@@ -17,10 +17,6 @@ export const local = hostProvider({
     ipv4Count: (h) => h.ipv4.length,
     make: (h, env) => {
         const envName = `${pulumi.getStack().toLowerCase().replace(/[^a-z0-9]/g, "").slice(0, 8) || "rtc"}${env.index}`;
-        const container = new LocalHost(env.name, { fqdn: env.fqdn, ipv4: h.ipv4, ipv6: h.ipv6.map((a) => (typeof a === "string" ? a : a.public)), envName });
-        return {
-            host: container.host,
-            ssh: { address: container.sshAddress, privateKey: container.sshPrivateKey, hostPublicKey: container.hostPublicKey },
-        };
+        return madeWithKeys(new LocalHost(env.name, { fqdn: env.fqdn, ipv4: h.ipv4, ipv6: h.ipv6.map((a) => (typeof a === "string" ? a : a.public)), envName }));
     },
 });

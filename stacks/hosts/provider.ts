@@ -42,6 +42,11 @@ export interface HostProvider<S extends z.ZodType = z.ZodType> {
     make(config: z.output<S>, env: HostEnv): MadeHost;
 }
 
+/** A host made with its own keys (LocalHost, HcloudHost, Ec2Host), with its `ssh` export. */
+export function madeWithKeys(m: { readonly host: RtcHost; readonly sshAddress: pulumi.Input<string>; readonly sshPrivateKey: pulumi.Input<string>; readonly hostPublicKey: pulumi.Input<string> }): MadeHost {
+    return { host: m.host, ssh: { address: m.sshAddress, privateKey: m.sshPrivateKey, hostPublicKey: m.hostPublicKey } };
+}
+
 /** Types a provider entry, so `schema`'s output types its functions. */
 export function hostProvider<S extends z.ZodType>(p: HostProvider<S>): HostProvider<S> {
     return p;

@@ -2,6 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { checkFalcotSecrets, parseFalcotConfig, secretKeys } from "./stacks/config";
 import { falcotStack } from "./stacks/falcot";
 import { resolveAddresses } from "./components/common/addresses";
+import { SipProxy } from "./components/sip/sipProxy";
+import { ClickToCall } from "./components/web/clickToCall";
 
 // The Pulumi program: Falcot's environment from stack config.
 
@@ -33,8 +35,10 @@ export const layout = config.layout;
 export const caCertPem = stack.certificates.caCertPem;
 export const zone = stack.zone.zoneText;
 export const endpoints = stack.endpoints;
-/** Where browsers reach the SIP proxy over secure WebSocket, when `sipWebSocket` is on. */
-export const sipWssUrl = (stack.services.sip as { webSocketUrl?: string }).webSocketUrl;
+/** Where browsers reach the SIP proxy over secure WebSocket, when `sipWebSocket` or `clickToCall` is on. */
+export const sipWssUrl = (stack.services.sip as SipProxy | undefined)?.webSocketUrl;
+/** The click-to-call page, when `clickToCall.enabled` is on; staff answer at `phone.html` beside it. */
+export const clickToCallUrl = (stack.services.web as ClickToCall | undefined)?.url;
 /** Users' passwords (secret): `pulumi stack output --show-secrets passwords`. */
 export const passwords = stack.passwords;
 /** Where the stack's DNS server answers, when it runs one. */

@@ -1,7 +1,8 @@
 // pulumi-rtc: Pulumi components for real-time communication services on Debian.
 
-export { TurnServer, TurnServerArgs, TurnUser, TurnUserDb, turnDefaults, baselineDeniedPeerRanges } from "./turn/turnServer";
-export { SipProxy, SipProxyArgs, SipUser, sipDefaults } from "./sip/sipProxy";
+export { TurnServer, TurnServerArgs, TurnUser, TurnUserDb, TurnRestPorts, turnDefaults, baselineDeniedPeerRanges } from "./turn/turnServer";
+export { SipProxy, SipProxyArgs, SipUser, SipGuests, sipDefaults } from "./sip/sipProxy";
+export { ClickToCall, ClickToCallArgs, ClickToCallButton, clickToCallDefaults } from "./web/clickToCall";
 export { XmppServer, XmppServerArgs, XmppUser, xmppDefaults } from "./xmpp/xmppServer";
 export { RtcDnsZone, RtcDnsZoneArgs, DnsBackend } from "./dns/rtcDnsZone";
 export { DnsRecord, addressRecords } from "./dns/records";
@@ -11,7 +12,7 @@ export { ServiceCertificate } from "./common/tls";
 export { RtcConfigError } from "./common/validation";
 export { RtcHost, RtcHostArgs, HostAddress, AddressText } from "./host/rtcHost";
 export { PortRule, mergePorts } from "./common/ports";
-export { turnPorts } from "./turn/render";
+export { turnPorts, turnUris } from "./turn/render";
 export { sipPorts } from "./sip/render";
 export { xmppPorts } from "./xmpp/render";
 export { GuestSetup, GuestSetupInputs, renderUserData, userData, cloudInitWaitScript } from "./hosts/cloudInit";

@@ -5,14 +5,17 @@ import { RtcConfigError } from "./common/validation";
 
 export type Layout = "standard" | "port443";
 export const layouts = ["standard", "port443"] as const satisfies readonly Layout[];
-export type ServiceKind = "turn" | "sip" | "xmpp";
-export const serviceKinds: readonly ServiceKind[] = ["turn", "sip", "xmpp"];
+export type ServiceKind = "turn" | "sip" | "xmpp" | "web";
+/** TURN, SIP, XMPP, and the click-to-call web page. */
+export const serviceKinds: readonly ServiceKind[] = ["turn", "sip", "xmpp", "web"];
 
 /** Positions in the host's IPv4 address list. */
 export interface LayoutPlan {
     readonly turn?: { readonly ipv4: number[]; readonly tlsPort?: number };
     readonly sip?: { readonly ipv4: number[]; readonly tls443?: number };
     readonly xmpp?: { readonly ipv4: number[]; readonly directTls443?: number };
+    /** HTTPS on 443. */
+    readonly web?: { readonly ipv4: number[] };
 }
 
 /**
@@ -27,9 +30,10 @@ export function addressesNeeded(layout: Layout, services: readonly ServiceKind[]
 
 /**
  * Plans the services placed on one host with `count` IPv4 addresses.
- * standard: TURN on every IPv4 address (3478, TLS 5349); SIP (5060/5061) and XMPP (5222/5269) on the first.
- * port443: TURN over TLS, SIP over TLS and XMPP direct TLS each on 443 on its own IPv4 address, beside their
- * standard ports there. Throws an RtcConfigError, naming `at`, when the host's addresses do not allow the layout.
+ * standard: TURN on every IPv4 address (3478, TLS 5349); SIP (5060/5061), XMPP (5222/5269) and the web page (443)
+ * on the first.
+ * port443: TURN over TLS, SIP over TLS, XMPP direct TLS and the web page each on 443 on its own IPv4 address,
+ * beside their standard ports there. Throws an RtcConfigError, naming `at`, when the host's addresses do not allow the layout.
  */
 export function planLayout(layout: Layout, count: number, services: readonly ServiceKind[] = serviceKinds,
     at: { readonly component: string; readonly field: string; readonly fix?: string } = { component: "planLayout", field: "ipv4" }): LayoutPlan {
@@ -44,17 +48,20 @@ export function planLayout(layout: Layout, count: number, services: readonly Ser
         if (present.includes("turn")) plan.turn = { ipv4: [...Array(count).keys()] };
         if (present.includes("sip")) plan.sip = { ipv4: [0] };
         if (present.includes("xmpp")) plan.xmpp = { ipv4: [0] };
+        if (present.includes("web")) plan.web = { ipv4: [0] };
         return plan;
     }
     if (count < present.length) {
-        fail(`needs ${present.length} public IPv4 addresses (one each for ${present.map((s) => s.toUpperCase()).join(", ")} on port 443) but has ${count}`);
+        fail(`needs ${present.length} public IPv4 addresses (one each for ${present.map((s) => s === "web" ? "the web page" : s.toUpperCase()).join(", ")} on port 443) but has ${count}`);
     }
     const own = new Map(present.map((s, i) => [s, i]));
     const turn = own.get("turn");
     const sip = own.get("sip");
     const xmpp = own.get("xmpp");
+    const web = own.get("web");
     if (turn !== undefined) plan.turn = { ipv4: [turn], tlsPort: 443 };
     if (sip !== undefined) plan.sip = { ipv4: [sip], tls443: sip };
     if (xmpp !== undefined) plan.xmpp = { ipv4: [xmpp], directTls443: xmpp };
+    if (web !== undefined) plan.web = { ipv4: [web] };
     return plan;
 }

@@ -30,6 +30,7 @@ prepare() {
   log "host packages"
   bash scripts/local/install-host-deps.sh
   [ -d node_modules/@pulumi/pulumi ] || { log "npm dependencies"; npm ci --no-audit --no-fund; }
+  npm run -s build:web >/dev/null
   log "Pulumi toolchain"
   # shellcheck source=scripts/offline-env.sh
   source scripts/offline-env.sh

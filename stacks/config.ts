@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { certificateDefaults } from "../components/certs/rtcCertificates";
+import { clickToCallDefaults } from "../components/web/settings";
 import * as grammar from "../components/common/grammar";
 import { RtcConfigError, nearest } from "../components/common/validation";
 import { ServiceKind, layouts, serviceKinds } from "../components/layout";
@@ -68,6 +69,12 @@ const plainSchema = strict({
     generatePasswords: bool().default(false),
     /** SIP over secure WebSocket for browsers (Kamailio, port 8443; 443 in port443). */
     sipWebSocket: bool().default(false),
+    /** The click-to-call page (nginx): guests call these users from a browser. Turns sipWebSocket on. */
+    clickToCall: strict({
+        enabled: bool().default(false),
+        destinations: list(text(grammar.userName, "a user name"), "user names", "[sales]").default([]),
+        credentialLifetime: wholeNumber(60, "a number of seconds").max(86400, { error: `is more than a day${SEP}give seconds between 60 and 86400, such as 1800` }).default(clickToCallDefaults.credentialLifetime),
+    }, "the click-to-call settings").default({ enabled: false, destinations: [], credentialLifetime: clickToCallDefaults.credentialLifetime }),
     certificates: strict({
         validityHours: wholeNumber(1, "a number of hours").default(certificateDefaults.validityHours),
         earlyRenewalHours: wholeNumber(0, "a number of hours").default(certificateDefaults.earlyRenewalHours),
@@ -87,6 +94,11 @@ const plainSchema = strict({
         if (u.xmppAdmin && !u.services.includes("xmpp")) fail(["users", name, "xmppAdmin"], "is true for a user without the xmpp service", "add xmpp to the user's services");
         u.services.forEach((s, i) => { if (u.services.indexOf(s) !== i) fail(["users", name, "services", i], `repeats ${s}`, "list each service once"); });
     }
+    if (c.clickToCall.enabled && c.clickToCall.destinations.length === 0) fail(["clickToCall", "destinations"], "is empty", "list the users visitors may call, e.g. [sales]");
+    const sipUsers = Object.entries(c.users).filter(([, u]) => u.services.includes("sip")).map(([name]) => name);
+    c.clickToCall.destinations.forEach((d, i) => {
+        if (!sipUsers.includes(d)) fail(["clickToCall", "destinations", i], `is ${grammar.show(d)}, not a user with the sip service`, `add users.${d} with services [sip] (it answers the calls), or use one of: ${sipUsers.join(", ") || "(none)"}`);
+    });
     if (c.certificates.earlyRenewalHours >= c.certificates.validityHours) {
         fail(["certificates", "earlyRenewalHours"], `is ${c.certificates.earlyRenewalHours}, not fewer than validityHours (${c.certificates.validityHours})`, "renew some hours before the end of validity, e.g. 720 of 8760");
     }
@@ -121,6 +133,8 @@ export interface HostConfig {
 }
 export interface FalcotConfig extends Omit<Parsed, "hosts" | "services" | typeof secretKeys[number]> {
     readonly hosts: Readonly<Record<string, HostConfig>>;
+    /** TURN hands out time-limited credentials: turnStaticAuthSecret is set, or the click-to-call page is on. */
+    readonly turnRestCredentials: boolean;
     readonly services: Readonly<Record<ServiceKind, string>> & { readonly dns?: string };
 }
 
@@ -135,7 +149,9 @@ export function parseFalcotConfig(raw: Readonly<Record<string, unknown>>): Falco
         return [name, { provider: h.provider, fqdn, settings: h.settings }];
     }));
     return {
-        domain: c.domain, layout: c.layout, dns: c.dns, users: c.users, generatePasswords: c.generatePasswords, sipWebSocket: c.sipWebSocket, certificates: c.certificates, hosts,
+        domain: c.domain, layout: c.layout, dns: c.dns, users: c.users, generatePasswords: c.generatePasswords, certificates: c.certificates, hosts,
+        sipWebSocket: c.sipWebSocket || c.clickToCall.enabled, clickToCall: c.clickToCall,
+        turnRestCredentials: c.clickToCall.enabled || c.turnStaticAuthSecret !== undefined,
         services: { ...Object.fromEntries(serviceKinds.map((k) => [k, c.services[k] ?? firstHost])) as Record<ServiceKind, string>, dns: c.services.dns },
     };
 }
@@ -157,10 +173,6 @@ export function checkFalcotSecrets(config: FalcotConfig, secrets: Readonly<Recor
         for (const name of users) {
             if (passwords[name] === undefined) issues.push({ code: "custom", path: ["passwords", name], message: `is missing${SEP}run: pulumi config set --secret --path 'passwords.${name}' < FILE, or set generatePasswords: true`, input: undefined });
         }
-    }
-    const turnUsers = users.filter((u) => config.users[u].services.includes("turn"));
-    if (secrets.turnStaticAuthSecret !== undefined && turnUsers.length) {
-        issues.push({ code: "custom", path: ["turnStaticAuthSecret"], message: `is set while ${turnUsers.join(", ")} use TURN with a password, which coturn then refuses${SEP}remove it (pulumi config rm turnStaticAuthSecret), or take turn from those users' services: coturn takes either kind of credential, not both`, input: undefined });
     }
     if (issues.length) throw configError(issues, true);
 }

@@ -18,6 +18,8 @@ export interface FalcotSecrets {
     readonly passwords: pulumi.Output<Record<string, string>>;
     /** Shared secret of the TURN REST API; none when undefined. */
     readonly turnStaticAuthSecret?: pulumi.Output<string>;
+    /** Shared secret of the SIP proxy's guests (click-to-call); made by the stack. */
+    readonly sipGuestSecret?: pulumi.Output<string>;
 }
 
 export interface FalcotStack {
@@ -25,10 +27,10 @@ export interface FalcotStack {
     /** How to log in to the hosts whose keys the stack made, by host name. */
     readonly ssh: Record<string, NonNullable<MadeHost["ssh"]>>;
     readonly certificates: RtcCertificates;
-    /** The service components, by kind. */
-    readonly services: Record<ServiceKind, ServiceComponent>;
+    /** The service components the config turns on, by kind. */
+    readonly services: Partial<Record<ServiceKind, ServiceComponent>>;
     /** What each service exports, by kind. */
-    readonly endpoints: Record<ServiceKind, pulumi.Input<Record<string, unknown>>>;
+    readonly endpoints: Partial<Record<ServiceKind, pulumi.Input<Record<string, unknown>>>>;
     readonly zone: RtcDnsZone;
     /** Each user's password, by name (secret). */
     readonly passwords: pulumi.Output<Record<string, string>>;
@@ -43,7 +45,8 @@ export function falcotStack(config: FalcotConfig, secrets: FalcotSecrets): Falco
     const { domain, layout } = config;
 
     // Plan each host's addresses before any host exists: a cloud host is made with as many as its services need.
-    const placedOn = (name: string) => serviceKinds.filter((k) => config.services[k] === name);
+    const kinds = serviceKinds.filter((k) => services[k].enabled?.(config) ?? true);
+    const placedOn = (name: string) => kinds.filter((k) => config.services[k] === name);
     const plans: Record<string, LayoutPlan> = {};
     const needs: Record<string, { ipv4: number; ports: PortRule[] }> = {};
     for (const [name, h] of Object.entries(config.hosts)) {
@@ -76,22 +79,29 @@ export function falcotStack(config: FalcotConfig, secrets: FalcotSecrets): Falco
         .map(([name]) => ({ name, password: pulumi.secret(passwords.apply((p) => p[name])) }));
 
     const certificates = new RtcCertificates("falcot", {
-        certificates: Object.fromEntries(serviceKinds.map((k) => [k, services[k].certificateNames(domain)])) as Record<ServiceKind, string[]>,
+        certificates: Object.fromEntries(kinds.map((k) => [k, services[k].certificateNames(domain)])),
         issuer: { kind: "internal", commonName: "Falcot Corp internal CA", organization: "Falcot Corp" },
         ...config.certificates,
     });
 
-    const made = Object.fromEntries(serviceKinds.map((k) => {
+    // Shared secrets of what config turned on, made here when not given (kept in state as secrets).
+    const allSecrets: FalcotSecrets = {
+        ...secrets,
+        turnStaticAuthSecret: secrets.turnStaticAuthSecret ?? (config.turnRestCredentials ? generatedPassword("turn-rest-secret", 32) : undefined),
+        sipGuestSecret: secrets.sipGuestSecret ?? (config.clickToCall.enabled ? generatedPassword("sip-guest-secret", 32) : undefined),
+    };
+    const made: Partial<Record<ServiceKind, ServiceComponent>> = {};
+    for (const k of kinds) {
         const hostName = config.services[k];
-        return [k, services[k].make({ host: hosts[hostName], config, plan: plans[hostName], certificate: certificates.certificates[k], usersOf, secrets })];
-    })) as Record<ServiceKind, ServiceComponent>;
-    const endpoints = Object.fromEntries(serviceKinds.map((k) => [k, services[k].endpoint(made[k])])) as FalcotStack["endpoints"];
+        made[k] = services[k].make({ host: hosts[hostName], config, plan: plans[hostName], certificate: certificates.certificates[k], usersOf, secrets: allSecrets, made });
+    }
+    const endpoints = Object.fromEntries(kinds.map((k) => [k, services[k].endpoint(made[k]!)]));
 
     const dnsHost = config.services.dns ? hosts[config.services.dns] : undefined;
     const nsHost = dnsHost ?? hosts[Object.keys(hosts)[0]];
     const zone = new RtcDnsZone("falcot", {
         domain,
-        records: [...Object.values(hosts).flatMap((h) => h.dnsRecords), ...serviceKinds.flatMap((k) => made[k].dnsRecords)],
+        records: [...Object.values(hosts).flatMap((h) => h.dnsRecords), ...kinds.flatMap((k) => made[k]!.dnsRecords)],
         backend: config.dns.backend === "cloudflare"
             ? { kind: "cloudflare", zoneId: config.dns.zoneId! }
             : config.dns.backend === "bind" ? { kind: "bind", host: dnsHost! } : { kind: "zonefile" },
@@ -101,9 +111,9 @@ export function falcotStack(config: FalcotConfig, secrets: FalcotSecrets): Falco
 }
 
 /** A random password made on this machine once, kept in state as a secret. */
-function generatedPassword(user: string): pulumi.Output<string> {
+function generatedPassword(user: string, length = 24): pulumi.Output<string> {
     const made = new local.Command(`password-${user}`, {
-        create: "tr -dc 'A-Za-z0-9' < /dev/urandom | head -c 24",
+        create: `tr -dc 'A-Za-z0-9' < /dev/urandom | head -c ${length}`,
         // The official provider streams output lines to the engine's log unless told not to.
         logging: "none",
     }, { additionalSecretOutputs: ["stdout"] });

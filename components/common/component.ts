@@ -19,6 +19,25 @@ export function checkPassword(c: Checker, field: string, password: pulumi.Input<
     }));
 }
 
+/**
+ * A shared secret written into daemons' config files: at least `minLength` characters of base64 or URL-safe text
+ * (what `openssl rand -base64 32` makes), so it needs no quoting anywhere. Returns the checked value, secret.
+ */
+export function checkSharedSecret(c: Checker, field: string, secret: pulumi.Input<string> | undefined, minLength = 24): pulumi.Output<string> {
+    const fix = `make one with \`openssl rand -base64 32\` and pass it as a secret`;
+    const problem = (s: unknown) => passwordProblem(s, minLength) ?? (/^[A-Za-z0-9+/=._~-]+$/.test(s as string) ? undefined : "holds characters other than letters, digits and + / = . _ ~ -");
+    if (secret === undefined || secret === null || typeof secret === "string") {
+        const p = problem(secret);
+        if (p) c.fail(field, p, fix);
+        return pulumi.secret(secret ?? "");
+    }
+    return pulumi.secret(pulumi.output(secret).apply((s) => {
+        const p = problem(s);
+        if (p) throw new RtcConfigError(c.component, field, p, fix);
+        return s;
+    }));
+}
+
 /** What is wrong with a password, if anything; never the password itself. */
 export function passwordProblem(p: unknown, minLength: number): string | undefined {
     if (typeof p !== "string" || p === "") return "is missing";

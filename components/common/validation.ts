@@ -58,6 +58,13 @@ export class Checker {
         return this.rule(field, value, userName);
     }
 
+    /** A short line of text for people, such as a button's label: 1 to `maxLength` characters, no control characters. */
+    text(field: string, value: unknown, maxLength: number): boolean {
+        // eslint-disable-next-line no-control-regex -- control characters are what this refuses
+        return this.check(typeof value === "string" && value.length > 0 && value.length <= maxLength && !/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(value),
+            field, `is ${show(value)}`, `give 1 to ${maxLength} characters on one line`);
+    }
+
     unknownKeys(field: string, value: object | undefined, known: readonly string[]): void {
         if (!value) return;
         for (const key of Object.keys(value)) {

@@ -15,6 +15,7 @@ export function sipPorts(p: { readonly port: number; readonly tlsPort: number; r
 
 export const SIP_DBRW_SECRET = "kamailio-dbrw";
 export const SIP_DBRO_SECRET = "kamailio-dbro";
+export const SIP_GUEST_SECRET = "kamailio-guest-secret";
 
 export interface SipListen {
     readonly proto: "udp" | "tcp" | "tls";
@@ -31,6 +32,8 @@ export interface SipConfig {
     readonly listen: readonly SipListen[];
     /** The TLS ports that take WebSocket upgrades; none without WebSocket. */
     readonly webSocketPorts?: readonly number[];
+    /** Guests' domain and the users they may call; none without guests. */
+    readonly guests?: { readonly domain: string; readonly destinations: readonly string[] };
     readonly certFile: string;
     readonly keyFile: string;
 }
@@ -64,8 +67,10 @@ export const KAMAILIO_MAIN_CFG = "/etc/kamailio/kamailio-rtc.cfg";
  * The main config kamailio runs: the packaged kamailio.cfg, then the settings that must come after it.
  * Passwords are checked against the ha1 digest column, never stored in plain text.
  */
-export function renderKamailioMain(c: Pick<SipConfig, "webSocketPorts"> = {}): string {
+export function renderKamailioMain(c: Pick<SipConfig, "webSocketPorts" | "guests"> = {}): string {
+    refuseControlCharacters("renderKamailioMain", c);
     const ws = c.webSocketPorts ?? [];
+    const g = c.guests;
     return [
         "#!KAMAILIO",
         managedHeader("#"),
@@ -91,6 +96,29 @@ export function renderKamailioMain(c: Pick<SipConfig, "webSocketPorts"> = {}): s
             "		if (ws_handle_handshake()) exit;",
             "	}",
             '	xhttp_reply("404", "Not Found", "", "");',
+            "}",
+            "",
+        ] : []),
+        ...(ws.length || g ? [
+            "# Before the packaged routing: who may start a dialog as a guest, or over WebSocket.",
+            ...(g ? [
+                'loadmodule "auth_ephemeral.so"',
+                `modparam("auth_ephemeral", "secret", "${secretPlaceholder(SIP_GUEST_SECRET)}")`,
+            ] : []),
+            "event_route[core:pre-routing] {",
+            '	if (!is_request() || has_totag() || is_method("ACK|CANCEL")) return;',
+            ...(g ? [
+                `	if ($fd == "${g.domain}") {`,
+                '		if (!is_method("INVITE")) { sl_send_reply("403", "Guests may only call"); drop; }',
+                '		if (!autheph_check("$fd")) { auth_challenge("$fd", "0"); drop; }',
+                `		if (!(uri == myself && $rU =~ "^(${g.destinations.join("|")})$")) { sl_send_reply("403", "Not a destination for guests"); drop; }`,
+                "		consume_credentials();",
+                "		return;",
+                "	}",
+            ] : []),
+            ...(ws.length ? [
+                '	if (($pr == "ws" || $pr == "wss") && from_uri != myself) { sl_send_reply("403", "Sign in as a user of this domain"); drop; }',
+            ] : []),
             "}",
             "",
         ] : []),

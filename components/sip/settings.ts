@@ -10,6 +10,19 @@ export interface SipUser {
     readonly password: pulumi.Input<string>;
 }
 
+/** Callers without an account, such as a click-to-call page's visitors: time-limited credentials, a few destinations. */
+export interface SipGuests {
+    /**
+     * Shared secret the credentials are made with: user `<expiry>:<id>`, password base64(HMAC-SHA1(secret, user)),
+     * as Kamailio's auth_ephemeral checks them. Pass a secret; at least 24 characters.
+     */
+    readonly secret: pulumi.Input<string>;
+    /** The users of the SIP domain guests may call, such as `["sales"]`; nobody else. */
+    readonly destinations: readonly string[];
+    /** The domain of guests' addresses (`sip:<id>@<domain>`), apart from the users'. Default: `guest.<sipDomain>`. */
+    readonly domain?: string;
+}
+
 export interface SipProxyArgs {
     /** The Debian host to configure. */
     readonly host: RtcHost;
@@ -39,6 +52,11 @@ export interface SipProxyArgs {
      * connection. Default: off.
      */
     readonly webSocket?: { /** Default 8443. */ readonly port?: number };
+    /**
+     * Guests with time-limited credentials (auth_ephemeral), who may only call `destinations`. Over WebSocket,
+     * everyone else must be a user of this domain. Default: none.
+     */
+    readonly guests?: SipGuests;
     /**
      * Password of Kamailio's read-write database user. Default: generated on the host and kept there, never in
      * Pulumi state (it never needs to leave the host).

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { checkHostAddresses, checkPassword, userLines } from "../common/component";
+import { checkHostAddresses, checkPassword, checkSharedSecret, userLines } from "../common/component";
 import { defaultCertificate } from "../common/defaultCertificate";
 import { missingNames } from "../common/tls";
 import { ArgKinds, checkArgs } from "../common/args";
@@ -8,7 +8,7 @@ import { DnsRecord } from "../dns/records";
 import { HostContext, HostFile, allowLowPorts, hostGeneratedSecret, hostSecret, keepServiceRunning, runStep, writeCertificate, writeFile } from "../host/primitives";
 import { SECRET_DIR, shellQuote, UserSyncArgs, userSyncScript, userUndoScript } from "../host/scripts";
 import {
-    KAMAILIO_MAIN_CFG, SIP_DBRO_SECRET, SIP_DBRW_SECRET, SipConfig, SipListen,
+    KAMAILIO_MAIN_CFG, SIP_DBRO_SECRET, SIP_DBRW_SECRET, SIP_GUEST_SECRET, SipConfig, SipListen,
     renderKamailioDefaults, renderKamailioLocal, renderKamailioMain, renderKamctlrc, renderTlsCfg, sipPorts, sipRecords,
 } from "./render";
 import { SipProxyArgs, sipDefaults } from "./settings";
@@ -18,7 +18,7 @@ export * from "./settings";
 
 const argKinds: ArgKinds<SipProxyArgs> = {
     host: "host", domain: "string", sipDomain: "string", hostname: "string", ipv4: "strings", ipv6: "strings", port: "integer", tlsPort: "integer",
-    tls443Address: "string", certificate: "certificate", users: "objects", databasePassword: "input", webSocket: "object",
+    tls443Address: "string", certificate: "certificate", users: "objects", databasePassword: "input", webSocket: "object", guests: "object",
 };
 
 /**
@@ -41,6 +41,10 @@ export class SipProxy extends pulumi.ComponentResource {
     readonly ports: readonly PortRule[];
     /** Where browsers connect, such as `wss://sip-proxy.falcot.com:8443`; undefined without `webSocket`. */
     readonly webSocketUrl?: string;
+    /** The domain of guests' addresses; undefined without `guests`. */
+    readonly guestDomain?: string;
+    /** The users guests may call; undefined without `guests`. */
+    readonly guestDestinations?: readonly string[];
 
     constructor(name: string, args: SipProxyArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rtc:index:SipProxy", name, {}, opts);
@@ -83,6 +87,17 @@ export class SipProxy extends pulumi.ComponentResource {
                 c.check(![port, tlsPort, 443].includes(webSocketPort!), "webSocket.port", `is ${webSocketPort}, already taken by SIP`, "give it its own port, such as 8443 (WebSocket also answers on 443 with tls443Address)");
             }
         }
+        const guestDomain = args.guests ? args.guests.domain ?? `guest.${sipDomain}` : undefined;
+        const guestSecret = args.guests && checkSharedSecret(c, "guests.secret", args.guests.secret);
+        if (args.guests) {
+            c.unknownKeys("guests", args.guests, ["secret", "destinations", "domain"]);
+            c.domain("guests.domain", guestDomain);
+            c.check(guestDomain !== sipDomain && guestDomain !== hostname, "guests.domain", `is ${show(guestDomain)}, a name of the proxy's own`,
+                `give guests a domain apart from the users', such as guest.${sipDomain}`);
+            const destinations = Array.isArray(args.guests.destinations) ? args.guests.destinations : [];
+            c.check(destinations.length > 0, "guests.destinations", `is ${show(args.guests.destinations)}`, "list the users guests may call, such as [\"sales\"]");
+            destinations.forEach((d, i) => c.identifier(`guests.destinations[${i}]`, d));
+        }
         c.done();
 
         let certificate = args.certificate;
@@ -107,6 +122,7 @@ export class SipProxy extends pulumi.ComponentResource {
                 ...(webSocketPort !== undefined ? listenOn("tls", webSocketPort, ipv4) : []),
             ],
             webSocketPorts: webSocketPort !== undefined ? [webSocketPort, ...(args.tls443Address ? [443] : [])] : undefined,
+            guests: args.guests && { domain: guestDomain!, destinations: args.guests.destinations },
             certFile: `${sipDefaults.tlsDir}/${hostname}.crt`,
             keyFile: `${sipDefaults.tlsDir}/${hostname}.key`,
         };
@@ -123,9 +139,12 @@ export class SipProxy extends pulumi.ComponentResource {
         this.files = rendered;
         this.ports = sipPorts({ port, tlsPort, tls443: args.tls443Address !== undefined, webSocketPort });
         this.webSocketUrl = webSocketPort !== undefined ? `wss://${hostname}:${args.tls443Address ? 443 : webSocketPort}` : undefined;
+        this.guestDomain = guestDomain;
+        this.guestDestinations = args.guests?.destinations;
 
         // Install
-        const packages = host.requirePackages(["mariadb-server", "kamailio", "kamailio-mysql-modules", "kamailio-tls-modules", ...(webSocketPort !== undefined ? ["kamailio-websocket-modules"] : [])]);
+        const packages = host.requirePackages(["mariadb-server", "kamailio", "kamailio-mysql-modules", "kamailio-tls-modules", ...(webSocketPort !== undefined ? ["kamailio-websocket-modules"] : []),
+            ...(args.guests ? ["kamailio-autheph-modules"] : [])]);
         const ctx: HostContext = { host, parent: this, owner: `SipProxy "${name}"`, prefix: name, after: [packages], retainOnDelete: opts?.retainOnDelete };
 
         // MariaDB: secured, then running
@@ -137,6 +156,7 @@ export class SipProxy extends pulumi.ComponentResource {
         const secrets: Record<string, HostFile> = {
             [SIP_DBRW_SECRET]: args.databasePassword !== undefined ? hostSecret(ctx, SIP_DBRW_SECRET, args.databasePassword) : hostGeneratedSecret(ctx, SIP_DBRW_SECRET),
             [SIP_DBRO_SECRET]: hostGeneratedSecret(ctx, SIP_DBRO_SECRET),
+            ...(args.guests ? { [SIP_GUEST_SECRET]: hostSecret(ctx, SIP_GUEST_SECRET, guestSecret!) } : {}),
         };
         const files = Object.entries(rendered).map(([path, content]) =>
             writeFile(ctx, { path, content, group: path.startsWith("/etc/kamailio") ? "kamailio" : "root" }, secrets));

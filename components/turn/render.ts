@@ -49,8 +49,8 @@ export function renderTurnserverConf(c: TurnConfig): string {
         `realm=${c.realm}`,
         `server-name=${c.serverName}`,
         "fingerprint",
-        "lt-cred-mech",
-        ...(c.staticAuthSecret ? ["use-auth-secret", `static-auth-secret=${secretPlaceholder(TURN_AUTH_SECRET)}`] : []),
+        // One kind of credential per process: use-auth-secret overrides lt-cred-mech.
+        ...(c.staticAuthSecret ? ["use-auth-secret", `static-auth-secret=${secretPlaceholder(TURN_AUTH_SECRET)}`] : ["lt-cred-mech"]),
         c.userDb.kind === "sqlite" ? `userdb=${c.userDb.path}` : `${userDbKey[c.userDb.kind]}="${secretPlaceholder(TURN_USERDB_SECRET)}"`,
     ];
     if (c.tls) {
@@ -69,6 +69,37 @@ export function renderTurnserverConf(c: TurnConfig): string {
         "",
     );
     return lines.join("\n");
+}
+
+/** The systemd unit of the second coturn process, which checks REST credentials beside the packaged coturn.service. */
+export function renderRestUnit(c: { readonly configPath: string; readonly lowPorts: boolean }): string {
+    refuseControlCharacters("renderRestUnit", c);
+    return [
+        managedHeader("#"),
+        "[Unit]",
+        "Description=coTURN STUN/TURN Server for time-limited (REST) credentials",
+        "Documentation=man:turnserver(1)",
+        "After=network.target",
+        "",
+        "[Service]",
+        "User=turnserver",
+        "Group=turnserver",
+        "Type=notify",
+        `ExecStart=/usr/bin/turnserver -c ${c.configPath} --pidfile=`,
+        "Restart=on-failure",
+        "InaccessibleDirectories=/home",
+        "PrivateTmp=yes",
+        ...(c.lowPorts ? ["AmbientCapabilities=CAP_NET_BIND_SERVICE"] : []),
+        "",
+        "[Install]",
+        "WantedBy=multi-user.target",
+        "",
+    ].join("\n");
+}
+
+/** TURN URIs for clients, as RTCIceServer.urls takes them: UDP, TCP, and TLS when there is a TLS port. */
+export function turnUris(hostname: string, port: number, tlsPort?: number): string[] {
+    return [`turn:${hostname}:${port}?transport=udp`, `turn:${hostname}:${port}?transport=tcp`, ...(tlsPort !== undefined ? [`turns:${hostname}:${tlsPort}?transport=tcp`] : [])];
 }
 
 export interface TurnRecordsInput {

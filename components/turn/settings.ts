@@ -19,6 +19,16 @@ export type TurnUserDb =
         readonly connection: pulumi.Input<string>;
     };
 
+/** The listening and relay ports of the coturn process that checks REST credentials beside long-term users. */
+export interface TurnRestPorts {
+    /** STUN/TURN over UDP and TCP. Default 3480. */
+    readonly port?: number;
+    /** TURN over TLS, with the certificate. Default 5351. */
+    readonly tlsPort?: number;
+    /** Relay port range, apart from `relayPorts`. Default 40000-49151. */
+    readonly relayPorts?: { readonly min: number; readonly max: number };
+}
+
 export interface TurnServerArgs {
     /** The Debian host to configure. */
     readonly host: RtcHost;
@@ -46,10 +56,16 @@ export interface TurnServerArgs {
     /** Administrators of coturn's web admin (`turnadmin -A`). Default: none. */
     readonly adminUsers?: readonly TurnUser[];
     /**
-     * Shared secret of the TURN REST API (time-limited credentials), for WebRTC gateways and XEP-0215. Pass a
-     * secret. Not with `users`: coturn then refuses long-term credentials. Default: none.
+     * Shared secret of the TURN REST API (time-limited credentials), for web pages, WebRTC gateways and XEP-0215.
+     * Pass a secret. With `users` too, a second coturn process (`coturn-rest`) checks these credentials on
+     * `restPorts`: one coturn process checks one kind of credential. Default: none.
      */
     readonly staticAuthSecret?: pulumi.Input<string>;
+    /**
+     * Where the second coturn process listens when both `users` and `staticAuthSecret` are given. Default: port
+     * 3480, tlsPort 5351 (3479 and 5350 are coturn's RFC 5780 alternates), relay ports 40000-49151.
+     */
+    readonly restPorts?: TurnRestPorts;
     /** User database. Default: SQLite at `/var/lib/turn/turndb`. */
     readonly userDb?: TurnUserDb;
     /** Relay port range. Default 49152-65535. */
@@ -65,6 +81,7 @@ export const turnDefaults = {
     sqlitePath: "/var/lib/turn/turndb",
     certDir: "/etc/coturn/tls",
     configPath: "/etc/turnserver.conf",
+    rest: { port: 3480, tlsPort: 5351, relayPorts: { min: 40000, max: 49151 }, unit: "coturn-rest", configPath: "/etc/coturn/turnserver-rest.conf" },
     minPasswordLength: 12,
 } as const;
 

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { checkHostAddresses, checkPassword, userLines } from "../common/component";
+import { checkHostAddresses, checkPassword, checkSharedSecret, userLines } from "../common/component";
 import { missingNames } from "../common/tls";
 import { ArgKinds, checkArgs } from "../common/args";
 import { absolutePath, addressRange, parseRange } from "../common/grammar";
@@ -7,7 +7,7 @@ import { Checker, show } from "../common/validation";
 import { DnsRecord } from "../dns/records";
 import { HostContext, HostFile, allowLowPorts, hostSecret, keepServiceRunning, runStep, writeCertificate, writeFile } from "../host/primitives";
 import { shellQuote, UserSyncArgs, userSyncScript, userUndoScript } from "../host/scripts";
-import { TURN_AUTH_SECRET, TURN_USERDB_SECRET, TurnConfig, renderTurnserverConf, turnPorts, turnRecords } from "./render";
+import { TURN_AUTH_SECRET, TURN_USERDB_SECRET, TurnConfig, renderRestUnit, renderTurnserverConf, turnPorts, turnRecords, turnUris } from "./render";
 import { PortRule } from "../common/ports";
 import { TurnServerArgs, baselineDeniedPeerRanges, turnDefaults } from "./settings";
 
@@ -16,7 +16,7 @@ export * from "./settings";
 const argKinds: ArgKinds<TurnServerArgs> = {
     host: "host", domain: "string", hostname: "string", realm: "string", ipv4: "strings", ipv6: "strings", port: "integer", tlsPort: "integer",
     certificate: "certificate", users: "objects", adminUsers: "objects", staticAuthSecret: "input", userDb: "object", relayPorts: "object",
-    extraDeniedPeerRanges: "strings",
+    extraDeniedPeerRanges: "strings", restPorts: "object",
 };
 
 /**
@@ -36,6 +36,10 @@ export class TurnServer extends pulumi.ComponentResource {
     readonly ipv4: readonly string[];
     /** The ports coturn listens on, relay range included, for firewalls. */
     readonly ports: readonly PortRule[];
+    /** Where clients with time-limited (REST) credentials connect, as RTCIceServer.urls; none without staticAuthSecret. */
+    readonly restUris?: readonly string[];
+    /** The second coturn process's configuration, when users and staticAuthSecret are both given. */
+    readonly restConfigText?: string;
 
     constructor(name: string, args: TurnServerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rtc:index:TurnServer", name, {}, opts);
@@ -84,11 +88,28 @@ export class TurnServer extends pulumi.ComponentResource {
         }
         (args.extraDeniedPeerRanges ?? []).forEach((r, i) => c.rule(`extraDeniedPeerRanges[${i}]`, r, addressRange));
         if (userDb.kind === "sqlite" && userDb.path !== undefined) c.rule("userDb.path", userDb.path, absolutePath);
-        if (args.staticAuthSecret !== undefined) {
-            checkPassword(c, "staticAuthSecret", args.staticAuthSecret, 24);
-            // Seen with coturn 4.6.1: with use-auth-secret, every long-term user's allocation is refused.
-            c.check(users.length === 0, "staticAuthSecret", `is set with ${users.length} long-term user(s), whom coturn then refuses (its use-auth-secret overrides lt-cred-mech)`,
-                "give TURN either users (long-term credentials) or staticAuthSecret (time-limited REST credentials), not both");
+        const staticAuthSecret = args.staticAuthSecret !== undefined ? checkSharedSecret(c, "staticAuthSecret", args.staticAuthSecret) : undefined;
+        // Seen with coturn 4.6.1: with use-auth-secret, every long-term user's allocation is refused. A second
+        // process takes the REST credentials then.
+        const restProcess = args.staticAuthSecret !== undefined && users.length > 0;
+        if (args.restPorts !== undefined && !restProcess) c.fail("restPorts", "is set, but no second coturn process runs", "drop restPorts: it applies when both users and staticAuthSecret are given");
+        const rest = { ...turnDefaults.rest, ...args.restPorts };
+        if (restProcess) {
+            c.port("restPorts.port", rest.port);
+            c.port("restPorts.tlsPort", rest.tlsPort);
+            // coturn also takes the next port of each (RFC 5780 alternates) when it has two addresses.
+            const taken = new Map([[port, "port"], [port + 1, "port + 1"], [tlsPort, "tlsPort"], [tlsPort + 1, "tlsPort + 1"]]);
+            for (const field of ["port", "tlsPort"] as const) {
+                for (const p of [rest[field], rest[field] + 1]) {
+                    if (taken.has(p)) c.fail(`restPorts.${field}`, `is ${rest[field]}, and coturn takes ${p} as ${taken.get(p)} already`, "pick ports two apart from the others, such as 3480 and 5351");
+                }
+                taken.set(rest[field], `restPorts.${field}`).set(rest[field] + 1, `restPorts.${field} + 1`);
+            }
+            const r = rest.relayPorts;
+            c.check(Number.isInteger(r.min) && Number.isInteger(r.max) && r.min >= 1024 && r.min < r.max && r.max <= 65535,
+                "restPorts.relayPorts", `is ${show(r)}`, "use a range such as { min: 40000, max: 49151 }");
+            c.check(r.max < relayPorts.min || r.min > relayPorts.max, "restPorts.relayPorts", `is ${r.min}-${r.max}, which overlaps relayPorts ${relayPorts.min}-${relayPorts.max}`,
+                "give each coturn process its own relay range");
         }
         c.done();
 
@@ -102,15 +123,21 @@ export class TurnServer extends pulumi.ComponentResource {
             port,
             tls,
             userDb: userDb.kind === "sqlite" ? { kind: "sqlite", path: userDb.path ?? turnDefaults.sqlitePath } : { kind: userDb.kind },
-            staticAuthSecret: args.staticAuthSecret !== undefined,
+            staticAuthSecret: args.staticAuthSecret !== undefined && !restProcess,
             relayPorts,
             deniedPeerRanges: [...baselineDeniedPeerRanges, ...(args.extraDeniedPeerRanges ?? []).map(coturnRange)],
         };
+        const restConfig: TurnConfig | undefined = restProcess
+            ? { ...config, port: rest.port, tls: tls && { ...tls, port: rest.tlsPort }, staticAuthSecret: true, relayPorts: rest.relayPorts }
+            : undefined;
         this.configText = renderTurnserverConf(config);
+        this.restConfigText = restConfig && renderTurnserverConf(restConfig);
         this.hostname = hostname;
         this.realm = realm;
         this.ipv4 = ipv4;
-        this.ports = turnPorts({ port, tlsPort: tls?.port, relayPorts });
+        this.ports = [...turnPorts({ port, tlsPort: tls?.port, relayPorts }), ...(restConfig ? turnPorts({ port: rest.port, tlsPort: restConfig.tls?.port, relayPorts: rest.relayPorts }) : [])];
+        const restListener = restConfig ?? (args.staticAuthSecret !== undefined ? config : undefined);
+        this.restUris = restListener && turnUris(hostname, restListener.port, restListener.tls?.port);
         this.dnsRecords = turnRecords({ domain, hostname, ipv4, ipv6, port, tlsPort: tls?.port });
 
         // Install
@@ -119,7 +146,7 @@ export class TurnServer extends pulumi.ComponentResource {
 
         // Configure
         const secrets: Record<string, HostFile> = {};
-        if (args.staticAuthSecret !== undefined) secrets[TURN_AUTH_SECRET] = hostSecret(ctx, TURN_AUTH_SECRET, args.staticAuthSecret);
+        if (args.staticAuthSecret !== undefined) secrets[TURN_AUTH_SECRET] = hostSecret(ctx, TURN_AUTH_SECRET, staticAuthSecret!);
         if (userDb.kind !== "sqlite") secrets[TURN_USERDB_SECRET] = hostSecret(ctx, TURN_USERDB_SECRET, userDb.connection);
         const files: HostFile[] = [writeFile(ctx, { path: turnDefaults.configPath, content: this.configText, group: "turnserver" }, secrets)];
         if (tls && args.certificate) files.push(...writeCertificate(ctx, args.certificate, { ...tls, group: "turnserver" }));
@@ -133,6 +160,14 @@ export class TurnServer extends pulumi.ComponentResource {
 
         // Start
         keepServiceRunning(ctx, { unit: "coturn", files, dependsOn: usersStep ? [usersStep] : [] });
+        if (restConfig) {
+            const restFiles = [
+                writeFile(ctx, { path: turnDefaults.rest.configPath, content: this.restConfigText!, group: "turnserver" }, secrets),
+                writeFile(ctx, { path: `/etc/systemd/system/${turnDefaults.rest.unit}.service`, content: renderRestUnit({ configPath: turnDefaults.rest.configPath, lowPorts: (restConfig.tls?.port ?? 1024) < 1024 || rest.port < 1024 }) }),
+                ...files.filter((f) => f.path.startsWith(turnDefaults.certDir)),
+            ];
+            keepServiceRunning(ctx, { unit: turnDefaults.rest.unit, files: restFiles });
+        }
         this.registerOutputs({ hostname, realm, dnsRecords: this.dnsRecords });
     }
 }

@@ -3,7 +3,7 @@ import { PortRule } from "../../components/common/ports";
 import { ServiceCertificate } from "../../components/common/tls";
 import { DnsRecord } from "../../components/dns/records";
 import { RtcHost } from "../../components/host/rtcHost";
-import { LayoutPlan } from "../../components/layout";
+import { LayoutPlan, ServiceKind } from "../../components/layout";
 import type { FalcotConfig, UserService } from "../config";
 import type { FalcotSecrets } from "../falcot";
 
@@ -17,7 +17,10 @@ export interface ServiceEnv {
     readonly certificate: ServiceCertificate;
     /** The users given a service, with their passwords (secret). */
     readonly usersOf: (service: UserService) => { name: string; password: pulumi.Output<string> }[];
+    /** The secrets, with those the stack made for what config turned on. */
     readonly secrets: FalcotSecrets;
+    /** The services made before this one, by kind. */
+    readonly made: Readonly<Partial<Record<ServiceKind, ServiceComponent>>>;
 }
 
 /** What every service component gives the stack. */
@@ -27,6 +30,8 @@ export interface ServiceComponent extends pulumi.ComponentResource {
 }
 
 export interface ServiceEntry<C extends ServiceComponent = ServiceComponent> {
+    /** Whether the config turns it on. Default: always. */
+    enabled?(config: FalcotConfig): boolean;
     /** The names its certificate covers. */
     certificateNames(domain: string): string[];
     /** The ports it will listen on under this plan, known before any host exists (cloud firewalls need them). */

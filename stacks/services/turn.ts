@@ -1,13 +1,20 @@
 import { resolveAddressesIn } from "../../components/common/addresses";
 import { turnPorts } from "../../components/turn/render";
 import { TurnServer, turnDefaults } from "../../components/turn/turnServer";
+import type { FalcotConfig } from "../config";
 import { at, serviceEntry } from "./service";
 
-// coturn: on every address of its host in the standard layout, on its own address and 443 in port443.
+// coturn: on every address of its host in the standard layout, on its own address and 443 in port443. With
+// time-limited credentials beside users, a second coturn process takes those on its own ports.
+
+const hasTurnUsers = (config: FalcotConfig) => Object.values(config.users).some((u) => u.services.includes("turn"));
 
 export const turn = serviceEntry({
     certificateNames: (domain) => [`turn-server.${domain}`],
-    ports: (plan) => turnPorts({ port: turnDefaults.port, tlsPort: plan.turn?.tlsPort ?? turnDefaults.tlsPort, relayPorts: turnDefaults.relayPorts }),
+    ports: (plan, config) => [
+        ...turnPorts({ port: turnDefaults.port, tlsPort: plan.turn?.tlsPort ?? turnDefaults.tlsPort, relayPorts: turnDefaults.relayPorts }),
+        ...(config.turnRestCredentials && hasTurnUsers(config) ? turnPorts(turnDefaults.rest) : []),
+    ],
     make: ({ host, config, plan, certificate, usersOf, secrets }) => new TurnServer("turn", {
         host,
         domain: config.domain,
@@ -18,5 +25,5 @@ export const turn = serviceEntry({
         adminUsers: usersOf("turnAdmin"),
         staticAuthSecret: secrets.turnStaticAuthSecret,
     }),
-    endpoint: (t) => ({ hostname: t.hostname, realm: t.realm, addresses: resolveAddressesIn(t.ipv4) }),
+    endpoint: (t) => ({ hostname: t.hostname, realm: t.realm, addresses: resolveAddressesIn(t.ipv4), ...(t.restUris ? { restUris: t.restUris } : {}) }),
 });

@@ -1,10 +1,11 @@
 import { spawn, spawnSync } from "child_process";
-import { X509Certificate, createHash } from "crypto";
+import { X509Certificate, createHash, createHmac } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { SIP_DBRO_SECRET, SIP_DBRW_SECRET } from "../../components/sip/render";
 import { engineEnv } from "../engine/engine-env";
+import { StackBrowser, callStats, launchBrowser, waitForState } from "./clients/browser";
 
 // End to end: the `local` stack brought up by the real Pulumi engine (npm run up:local), then
 // exercised by real clients from this machine: dig, turnutils, sipsak and an XMPP client library.
@@ -16,10 +17,14 @@ interface Outputs {
     zone: string;
     dnsServer: string;
     sipWssUrl: string;
+    clickToCallUrl: string;
     caCertPem: string;
     layout: string;
     passwords: Record<string, string>;
-    endpoints: { turn: { hostname: string; realm: string; addresses: string[] }; sip: { domain: string; hostname: string }; xmpp: { domains: string[]; hostname: string } };
+    endpoints: {
+        turn: { hostname: string; realm: string; addresses: string[]; restUris: string[] }; sip: { domain: string; hostname: string };
+        xmpp: { domains: string[]; hostname: string }; web: { url: string; phoneUrl: string; hostname: string };
+    };
     ssh: Record<string, { address: string; privateKey: string; hostPublicKey: string }>;
 }
 
@@ -111,11 +116,11 @@ describe.each(variants)("local environment, $title", ({ layout, stack }) => {
         expect(onHost(o, "cloud-init status").trim()).toBe("status: done");
         const bound = onHost(o, "ip -4 -o addr show scope global | awk '{print $4}'").trim().split("\n").map((a) => a.split("/")[0]).sort();
         // Behind NAT the host carries only the private side; the public side exists only in front of it.
-        expect(bound).toEqual(nat ? ["10.0.1.19", "10.0.1.20", "10.0.1.21"] : ["198.51.100.19", "198.51.100.20", "198.51.100.21"]);
+        expect(bound).toEqual(nat ? ["10.0.1.19", "10.0.1.20", "10.0.1.21", "10.0.1.22"] : ["198.51.100.19", "198.51.100.20", "198.51.100.21", "198.51.100.22"]);
         if (nat) {
             expect(run("ping", ["-c1", "-W1", "10.0.1.19"], { allowFail: true }).code).not.toBe(0);
             expect(onHost(o, "grep ^external-ip= /etc/turnserver.conf").trim().split("\n"))
-                .toEqual(["external-ip=198.51.100.19/10.0.1.19", "external-ip=198.51.100.20/10.0.1.20", "external-ip=198.51.100.21/10.0.1.21"]);
+                .toEqual(["external-ip=198.51.100.19/10.0.1.19", "external-ip=198.51.100.20/10.0.1.20", "external-ip=198.51.100.21/10.0.1.21", "external-ip=198.51.100.22/10.0.1.22"]);
             expect(onHost(o, "grep '^listen=tls' /etc/kamailio/kamailio-local.cfg").trim().split("\n"))
                 .toEqual(["listen=tls:10.0.1.19:5061 advertise 198.51.100.19:5061", "listen=tls:10.0.1.19:8443 advertise 198.51.100.19:8443"]);
         }
@@ -229,6 +234,118 @@ describe.each(variants)("local environment, $title", ({ layout, stack }) => {
             const ul = onHost(o, "kamctl ul show roland 2>&1 || true");
             expect(ul).toContain("sip:roland@198.51.100.1:5099;transport=tls");
             expect(ul).toContain("CS_SYNC");
+        });
+    });
+
+    describe("WebRTC click-to-call", () => {
+        let visitor: StackBrowser;
+        let staff: StackBrowser;
+        beforeAll(async () => {
+            visitor = await launchBrowser({ caCertPem: o.caCertPem, dnsServer: o.dnsServer });
+            staff = await launchBrowser({ caCertPem: o.caCertPem, dnsServer: o.dnsServer });
+        });
+        afterAll(async () => {
+            await visitor?.close();
+            await staff?.close();
+        });
+        /** The body of a /config.js, as the page gets it. */
+        const configOf = (body: string) => JSON.parse(body.slice(body.indexOf("{"), body.lastIndexOf("}") + 1)) as {
+            expires: number; webSocketUrl: string; iceTransportPolicy: string; destinations: { name: string; uri: string }[];
+            guest: { uri: string; authorizationUser: string; password: string }; iceServers: { urls: string[]; username: string; credential: string }[];
+        };
+        const hostSecret = (name: string) => onHost(o, `cat /etc/pulumi-rtc/secrets/${name}`);
+        const restCredential = (secret: string, username: string) => createHmac("sha1", secret).update(username).digest("base64");
+        /** turnutils_uclient, client to client through the REST process's port, with these credentials. */
+        const allocate = (user: string, password: string, port = "3480") =>
+            run("turnutils_uclient", ["-y", "-n", "3", "-m", "1", "-l", "100", "-u", user, "-w", password, "-p", port, o.endpoints.turn.addresses[0]], { allowFail: true, timeout: 60000 });
+
+        it("a visitor calls sales from the page; staff answers in the browser; audio flows both ways, relay to relay through our coturn", async () => {
+            expect(o.clickToCallUrl).toBe("https://call.falcot.com/");
+            const phone = await staff.browser.newPage();
+            await phone.goto(o.endpoints.web.phoneUrl);
+            await phone.fill("#user", "sales");
+            await phone.fill("#password", o.passwords.sales);
+            await phone.click("#sign-in-button");
+            await waitForState(phone, "registered");
+
+            const site = await visitor.browser.newPage();
+            await site.goto(o.clickToCallUrl);
+            await site.locator("button.call", { hasText: "Sales" }).click();
+            await waitForState(phone, "incoming");
+            await phone.click("#answer");
+            await waitForState(site, "in-call");
+            await waitForState(phone, "in-call");
+            await site.waitForTimeout(4000);
+            for (const [who, page] of [["visitor", site], ["staff", phone]] as const) {
+                const st = await callStats(page);
+                expect({ who, local: st.local?.candidateType, remote: st.remote?.candidateType, state: st.pair?.state }).toEqual({ who, local: "relay", remote: "relay", state: "succeeded" });
+                expect(o.endpoints.turn.addresses).toContain(st.local!.address);
+                expect(o.endpoints.turn.addresses).toContain(st.remote!.address);
+                expect(st.pair!.bytesSent).toBeGreaterThan(2000);
+                expect(st.pair!.bytesReceived).toBeGreaterThan(2000);
+                expect(st.audioIn.packetsReceived).toBeGreaterThan(50);
+                expect(st.audioOut.packetsSent).toBeGreaterThan(50);
+            }
+            await site.click("#hangup");
+            await waitForState(phone, "ended");
+            await site.close();
+            await phone.close();
+        });
+
+        it("serves a config.js per request: never cached, fresh expiring credentials, never a shared secret", async () => {
+            const site = await visitor.browser.newPage();
+            await site.goto(o.clickToCallUrl);
+            const fetched = await site.evaluate(async () => Promise.all([1, 2].map(async () => {
+                const r = await fetch("/config.js");
+                return { cacheControl: r.headers.get("cache-control"), body: await r.text() };
+            })));
+            await site.close();
+            const [a, b] = fetched.map((f) => ({ ...f, config: configOf(f.body) }));
+            expect(a.cacheControl).toBe("no-store");
+            expect(a.config.guest.uri).not.toBe(b.config.guest.uri);
+            expect(Math.abs(a.config.expires - (Date.now() / 1000 + 1800))).toBeLessThan(120);
+            expect(a.config.webSocketUrl).toBe(o.sipWssUrl);
+            expect(a.config.iceTransportPolicy).toBe("relay");
+            expect(a.config.destinations.map((d) => d.uri)).toEqual(["sip:sales@sip.falcot.com", "sip:support@sip.falcot.com"]);
+            expect(a.config.iceServers[0].urls).toEqual(o.endpoints.turn.restUris);
+            const turnSecret = hostSecret("coturn-static-auth-secret");
+            const guestSecret = hostSecret("kamailio-guest-secret");
+            expect(turnSecret.length).toBeGreaterThanOrEqual(24);
+            for (const f of fetched) {
+                expect(f.body).not.toContain(turnSecret);
+                expect(f.body).not.toContain(guestSecret);
+            }
+            const ice = a.config.iceServers[0];
+            expect(ice.username).toMatch(new RegExp(`^${a.config.expires}:guest-[0-9a-f]+$`));
+            expect(ice.credential).toBe(restCredential(turnSecret, ice.username));
+            expect(a.config.guest.password).toBe(restCredential(guestSecret, a.config.guest.authorizationUser));
+        });
+
+        it("coturn takes a fresh config.js's credentials, refuses those of a config.js from an hour ago, and keeps the two kinds of credential apart", async () => {
+            const site = await visitor.browser.newPage();
+            await site.goto(o.clickToCallUrl);
+            const config = configOf(await site.evaluate(() => fetch("/config.js").then((r) => r.text())));
+            await site.close();
+            const ice = config.iceServers[0];
+            expect(allocate(ice.username, ice.credential).output).toMatch(/Total lost packets 0 /);
+            // What a config.js made an hour ago holds: the same secret, an expiry half an hour past.
+            const hourAgo = `${config.expires - 3600}:${ice.username.split(":")[1]}`;
+            const stale = allocate(hourAgo, restCredential(hostSecret("coturn-static-auth-secret"), hourAgo));
+            expect(stale.output).toMatch(/Cannot complete Allocation/);
+            // Long-term users on coturn's own port, time-limited credentials on the second process's only.
+            expect(allocate("roland", o.passwords.roland, "3478").output).toMatch(/Total lost packets 0 /);
+            expect(allocate("roland", o.passwords.roland).output).toMatch(/Cannot complete Allocation/);
+            expect(allocate(ice.username, ice.credential, "3478").output).toMatch(/Cannot complete Allocation/);
+        });
+
+        it("Kamailio refuses a guest's call to a user who is not a destination", async () => {
+            const site = await visitor.browser.newPage();
+            await site.goto(o.clickToCallUrl);
+            await site.evaluate(() => { void (window as unknown as { clickToCall: { call(t: string): Promise<void> } }).clickToCall.call("sip:roland@sip.falcot.com"); });
+            const text = await waitForState(site, "failed");
+            expect(await site.locator("#state").getAttribute("data-status")).toBe("403");
+            expect(text).toMatch(/403/);
+            await site.close();
         });
     });
 

@@ -338,6 +338,53 @@ describe.each(variants)("local environment, $title", ({ layout, stack }) => {
             expect(allocate(ice.username, ice.credential, "3478").output).toMatch(/Cannot complete Allocation/);
         });
 
+        it("a GStreamer webrtcbin peer, registered as support over WSS, answers a visitor and sends the caller's audio back through our TURN", async () => {
+            const site = await visitor.browser.newPage();
+            await site.goto(o.clickToCallUrl);
+            // The peer takes fresh time-limited TURN credentials from a config.js, as the README says.
+            const ice = configOf(await site.evaluate(() => fetch("/config.js").then((r) => r.text()))).iceServers[0];
+            const wss = new URL(o.sipWssUrl);
+            const proxyAddress = zoneRecords(o.zone, "falcot.com").find(([n, t]) => n === `${wss.hostname}.` && t === "A")![2];
+            const turn = `turn://${encodeURIComponent(ice.username)}:${encodeURIComponent(ice.credential)}@${o.endpoints.turn.addresses[0]}:3480`;
+            const peer = spawn("/usr/bin/python3", ["examples/gstreamer-peer/peer.py", "--wss", o.sipWssUrl, "--user", "support", "--domain", o.endpoints.sip.domain,
+                "--ca", caFile, "--turn", turn, "--resolve", `${wss.hostname}:${proxyAddress}`], { cwd: root, env: { ...env, SIP_PASSWORD: o.passwords.support } });
+            const events: { event: string; [k: string]: unknown }[] = [];
+            let stderr = "";
+            peer.stdout!.on("data", (d: Buffer) => events.push(...d.toString().split("\n").filter(Boolean).map((l) => JSON.parse(l))));
+            peer.stderr!.on("data", (d: Buffer) => { stderr += d.toString(); });
+            const exited = new Promise<number | null>((resolve) => peer.on("close", resolve));
+            const seen = async (event: string, ms = 30000) => {
+                for (const until = Date.now() + ms; Date.now() < until; await new Promise((r) => setTimeout(r, 200))) {
+                    const e = events.find((x) => x.event === event);
+                    if (e) return e;
+                }
+                throw new Error(`the peer never said ${event}: ${JSON.stringify(events)}\n${stderr.slice(-2000)}`);
+            };
+            try {
+                await seen("registered");
+                await site.locator("button.call", { hasText: "Support" }).click();
+                await waitForState(site, "in-call");
+                await seen("answered");
+                await site.waitForTimeout(4000);
+                const st = await callStats(site);
+                expect({ local: st.local?.candidateType, remote: st.remote?.candidateType, state: st.pair?.state }).toEqual({ local: "relay", remote: "relay", state: "succeeded" });
+                expect(o.endpoints.turn.addresses).toContain(st.local!.address);
+                expect(o.endpoints.turn.addresses).toContain(st.remote!.address);
+                // What the browser receives is what webrtcbin sent: the caller's own audio, back.
+                expect(st.audioIn.packetsReceived).toBeGreaterThan(50);
+                const rtp = events.filter((e) => e.event === "rtp").pop() as unknown as { received: number; sent: number };
+                expect(rtp.received).toBeGreaterThan(50);
+                expect(rtp.sent).toBeGreaterThan(50);
+                await site.click("#hangup");
+                await seen("bye");
+            } finally {
+                peer.kill("SIGTERM");
+                await exited;
+                await site.close();
+            }
+            expect(events.map((e) => e.event)).toContain("unregistered");
+        });
+
         it("Kamailio refuses a guest's call to a user who is not a destination", async () => {
             const site = await visitor.browser.newPage();
             await site.goto(o.clickToCallUrl);

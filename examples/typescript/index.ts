@@ -1,8 +1,9 @@
-// Falcot's TURN, SIP and XMPP services on one Debian server, with one CA's certificates and a BIND zone.
-// Config (secrets with `pulumi config set --secret`): sshPrivateKey, rolandPassword, adminPassword,
-// joePassword. Pin the server's own host key in place of the one below.
+// Falcot's TURN, SIP and XMPP services and click-to-call page on one Debian server, with one CA's
+// certificates and a BIND zone. Config (secrets with `pulumi config set --secret`): sshPrivateKey,
+// rolandPassword, adminPassword, joePassword, turnSecret and guestSecret (`openssl rand -base64 32`).
+// Pin the server's own host key in place of the one below.
 import * as pulumi from "@pulumi/pulumi";
-import { RtcCertificates, RtcDnsZone, RtcHost, SipProxy, TurnServer, XmppServer, addressRecords } from "pulumi-rtc";
+import { ClickToCall, RtcCertificates, RtcDnsZone, RtcHost, SipProxy, TurnServer, XmppServer, addressRecords } from "pulumi-rtc";
 
 const cfg = new pulumi.Config();
 
@@ -23,6 +24,7 @@ const certs = new RtcCertificates("falcot", {
         turn: ["turn-server.falcot.com"],
         sip: ["sip-proxy.falcot.com", "sip.falcot.com"],
         xmpp: ["falcot.com", "conference.falcot.com"],
+        web: ["call.falcot.com"],
     },
 });
 
@@ -31,12 +33,15 @@ const turn = new TurnServer("turn", {
     certificate: certs.certificates.turn,
     users: [{ name: "roland", password: cfg.requireSecret("rolandPassword") }],
     adminUsers: [{ name: "admin", password: cfg.requireSecret("adminPassword") }],
+    staticAuthSecret: cfg.requireSecret("turnSecret"),
 });
 
 const sip = new SipProxy("sip", {
     host,
     certificate: certs.certificates.sip,
     users: [{ name: "roland", password: cfg.requireSecret("rolandPassword") }],
+    webSocket: {},
+    guests: { secret: cfg.requireSecret("guestSecret"), destinations: ["roland"] },
 });
 
 const xmpp = new XmppServer("xmpp", {
@@ -46,11 +51,20 @@ const xmpp = new XmppServer("xmpp", {
     users: [{ jid: "joe@falcot.com", password: cfg.requireSecret("joePassword") }],
 });
 
+const page = new ClickToCall("call", {
+    host,
+    sip,
+    turn,
+    turnSecret: cfg.requireSecret("turnSecret"),
+    guestSecret: cfg.requireSecret("guestSecret"),
+    certificate: certs.certificates.web,
+});
+
 const zone = new RtcDnsZone("falcot", {
     domain: "falcot.com",
     records: [
         ...addressRecords(host.fqdn, host.ipv4.map((a) => a.public), host.ipv6.map((a) => a.public)),
-        ...turn.dnsRecords, ...sip.dnsRecords, ...xmpp.dnsRecords,
+        ...turn.dnsRecords, ...sip.dnsRecords, ...xmpp.dnsRecords, ...page.dnsRecords,
     ],
     backend: { kind: "bind", host },
     nameServers: [{ name: "ns1.falcot.com", ipv4: ["198.51.100.19"] }],
@@ -58,3 +72,4 @@ const zone = new RtcDnsZone("falcot", {
 
 export const caCertPem = certs.caCertPem;
 export const zoneText = zone.zoneText;
+export const clickToCallUrl = page.url;

@@ -5,7 +5,7 @@ import * as os from "os";
 import * as path from "path";
 import { SIP_DBRO_SECRET, SIP_DBRW_SECRET } from "../../components/sip/render";
 import { engineEnv } from "../engine/engine-env";
-import { StackBrowser, callStats, launchBrowser, waitForState } from "./clients/browser";
+import { StackBrowser, callStats, launchBrowser, waitForState } from "../../scripts/local/browser";
 
 // End to end: the `local` stack brought up by the real Pulumi engine (npm run up:local), then
 // exercised by real clients from this machine: dig, turnutils, sipsak and an XMPP client library.

@@ -50,10 +50,12 @@ afterAll(() => {
 
 test("the tarball holds only the library, its shell layer, README, LICENSE and CHANGELOG", () => {
     const files = run("tar", ["-tzf", tarball], tmp).trim().split("\n").map((f) => f.replace(/^package\//, "")).sort();
-    const allowed = /^(bin\/.+\.(js|d\.ts)|scripts\/local\/host\.sh|scripts\/local\/install-host-deps\.sh|scripts\/apt-ensure\.sh|README\.md|LICENSE|CHANGELOG\.md|package\.json)$/;
+    const allowed = /^(bin\/.+\.(js|d\.ts)|bin\/web\/page\/dist\/(index\.html|phone\.html|style\.css)|scripts\/local\/host\.sh|scripts\/local\/install-host-deps\.sh|scripts\/apt-ensure\.sh|README\.md|LICENSE|CHANGELOG\.md|package\.json)$/;
     expect(files.filter((f) => !allowed.test(f))).toEqual([]);
     expect(files.filter((f) => /test|__snapshots__|fixture|toolchain|stacks\/|examples\//.test(f))).toEqual([]);
-    for (const must of ["bin/index.js", "bin/index.d.ts", "scripts/local/host.sh", "README.md", "LICENSE", "CHANGELOG.md"]) expect(files).toContain(must);
+    for (const must of ["bin/index.js", "bin/index.d.ts", "scripts/local/host.sh", "README.md", "LICENSE", "CHANGELOG.md",
+        "bin/web/njs/config.js", "bin/web/page/dist/click-to-call.js", "bin/web/page/dist/index.html", "bin/web/page/dist/phone.html"]) expect(files).toContain(must);
+    expect(files.filter((f) => f.startsWith("bin/web/page/") && !f.startsWith("bin/web/page/dist/"))).toEqual([]);
     expect(files.length).toBeLessThan(80);
 });
 
@@ -86,18 +88,19 @@ pulumi.runtime.setAllConfig({
     "example:sshPrivateKey": "-----BEGIN OPENSSH PRIVATE KEY-----\\nAAAA\\n-----END OPENSSH PRIVATE KEY-----\\n",
     "example:rolandPassword": "roland's long password", "example:adminPassword": "admin's long password",
     "example:joePassword": "joe's long password", "example:turnSecret": "0123456789abcdef0123456789abcdef",
-}, ["example:sshPrivateKey", "example:rolandPassword", "example:adminPassword", "example:joePassword", "example:turnSecret"].map(secret));
+    "example:guestSecret": "abcdef0123456789abcdef0123456789",
+}, ["example:sshPrivateKey", "example:rolandPassword", "example:adminPassword", "example:joePassword", "example:turnSecret", "example:guestSecret"].map(secret));
 const program = require(process.argv[2]);
 setTimeout(() => { console.log(JSON.stringify({ seen, exports: Object.keys(program) })); }, 1500);
 `);
     for (const program of ["index.js", "readme.js"]) {
         const out = JSON.parse(run(process.execPath, ["mock-run.js", `./out/${program}`], consumer).trim().split("\n").pop()!) as { seen: string[]; exports: string[] };
         const types = new Set(out.seen.map((s) => s.split("::")[0]));
-        for (const t of ["RtcHost", "RtcCertificates", "TurnServer", "SipProxy", "XmppServer", "RtcDnsZone"]) expect({ program, t, declared: types.has(`rtc:index:${t}`) }).toEqual({ program, t, declared: true });
+        for (const t of ["RtcHost", "RtcCertificates", "TurnServer", "SipProxy", "XmppServer", "ClickToCall", "RtcDnsZone"]) expect({ program, t, declared: types.has(`rtc:index:${t}`) }).toEqual({ program, t, declared: true });
         expect({ program, types: [...types].filter((t) => t.startsWith("cloudflare")) }).toEqual({ program, types: [] });
         expect(out.seen).toContain("command:remote:Command::server1-packages");
-        expect(out.seen.filter((s) => s.startsWith("tls:index/privateKey:PrivateKey")).length).toBe(4); // one CA, three services: no stray CAs
-        expect(out.exports.sort()).toEqual(program === "readme.js" ? ["caCertPem", "sipWssUrl", "zoneText"] : ["caCertPem", "zoneText"]);
+        expect(out.seen.filter((s) => s.startsWith("tls:index/privateKey:PrivateKey")).length).toBe(5); // one CA, four services: no stray CAs
+        expect(out.exports.sort()).toEqual(program === "readme.js" ? ["caCertPem", "clickToCallUrl", "sipWssUrl", "zoneText"] : ["caCertPem", "clickToCallUrl", "zoneText"]);
     }
 });
 

@@ -5,6 +5,7 @@ import { RtcHost } from "../../components/host/rtcHost";
 import { LocalHost } from "../../components/hosts/localHost";
 import { SipProxy } from "../../components/sip/sipProxy";
 import { TurnServer } from "../../components/turn/turnServer";
+import { ClickToCall, ClickToCallArgs } from "../../components/web/clickToCall";
 import { XmppServer } from "../../components/xmpp/xmppServer";
 import { checkFalcotSecrets, parseFalcotConfig } from "../../stacks/config";
 import { seedHost, strongPassword } from "./helpers";
@@ -171,6 +172,15 @@ describe("stack config: bad secrets fail where they arrive, never showing the va
     });
 });
 
+/** A ClickToCall on a proxy and TURN server that allow it, with `over` in its args. */
+function clickToCall(over: Partial<ClickToCallArgs>): ClickToCall {
+    const host = seedHost("c1");
+    const secret = "0123456789abcdef0123456789abcdef";
+    const sip = new SipProxy("s", { host, webSocket: {}, guests: { secret, destinations: ["sales"] } });
+    const turn = new TurnServer("t", { host, staticAuthSecret: secret });
+    return new ClickToCall("c", { host, sip, turn, turnSecret: secret, guestSecret: secret, ...over });
+}
+
 describe("component args: bad values fail with component, arg, value and fix", () => {
     const cert = (names: string[]) => ({ dnsNames: names, certPem: "cert", keyPem: pulumi.secret("key") });
     it.each<[string, () => unknown, string, string]>([
@@ -198,6 +208,16 @@ describe("component args: bad values fail with component, arg, value and fix", (
         ["SipProxy with guests in the users' domain", () => new SipProxy("s", { host: seedHost(), sipDomain: "falcot.com", guests: { secret: "0123456789abcdef0123456789abcdef", destinations: ["sales"], domain: "falcot.com" } }), "guests.domain", "a name of the proxy's own"],
         ["SipProxy with a user name that is SQL", () => new SipProxy("s", { host: seedHost(), users: [{ name: "x'); DROP TABLE subscriber;--", password: strongPassword }] }), "users[0].name", "DROP TABLE"],
         ["SipProxy with a loopback 443 address", () => new SipProxy("s", { host: seedHost(), tls443Address: "127.0.0.1" }), "tls443Address", "\"127.0.0.1\""],
+        ["ClickToCall without a SIP proxy", () => clickToCall({ sip: undefined as never }), "ClickToCall \"c\": sip", "is missing"],
+        ["ClickToCall with a proxy without WebSocket or guests", () => clickToCall({ sip: new SipProxy("plain", { host: seedHost("p1") }) }), "sip", "give the SipProxy webSocket: {}"],
+        ["ClickToCall with a TURN server without time-limited credentials", () => clickToCall({ turn: new TurnServer("lt", { host: seedHost("t1") }) }), "turn", "give the TurnServer staticAuthSecret"],
+        ["ClickToCall with a destination guests may not call", () => clickToCall({ destinations: [{ name: "roland" }] }), "destinations[0].name", "which the SIP proxy's guests may not call"],
+        ["ClickToCall with a label on two lines", () => clickToCall({ destinations: [{ name: "sales", label: "Sales\n<script>" }] }), "destinations[0].label", "on one line"],
+        ["ClickToCall with credentials that live a week", () => clickToCall({ credentialLifetime: 604800 }), "credentialLifetime", "604800"],
+        ["ClickToCall with an unknown ICE policy", () => clickToCall({ iceTransportPolicy: "public" as never }), "iceTransportPolicy", "use relay or all"],
+        ["ClickToCall with a secret that ends a JSON string", () => clickToCall({ guestSecret: "0123456789abcdef0123456789\"x" }), "guestSecret", "holds characters other than"],
+        ["ClickToCall with a hostname that is a directive", () => clickToCall({ hostname: "call.falcot.com; autoindex on" }), "hostname", "call.falcot.com; autoindex on"],
+        ["ClickToCall on an address the host lacks", () => clickToCall({ ipv4: ["198.51.100.99"] }), "ipv4[0]", "198.51.100.99"],
         ["XmppServer with muc as a string", () => new XmppServer("x", { host: seedHost(), muc: "true" as never }), "XmppServer \"x\": muc", "\"true\" (a string)"],
         ["XmppServer with a domain that adds a line", () => new XmppServer("x", { host: seedHost(), domains: ["falcot.com\nadmins = {}"] }), "domains[0]", "admins = {}"],
         ["RtcDnsZone without records", () => new RtcDnsZone("z", { domain: "falcot.com" } as never), "RtcDnsZone \"z\": records", "is missing"],

@@ -86,9 +86,31 @@ describe("Falcot stack under mocks", () => {
         expect(commands.map((c) => c.name)).toEqual(expect.arrayContaining(["turn-service-coturn", "sip-service-kamailio", "xmpp-service-prosody", "sip-database", "sip-users", "turn-users", "xmpp-users"]));
     });
 
+    it("with click-to-call on: the page's records, a second coturn process beside TURN users, and its secrets made by the stack", async () => {
+        const { out, resources, zone } = await runSynth({ sets: [["clickToCall", '{"enabled":true,"destinations":["roland"]}']] });
+        expect(recordSet(zone)).toEqual(expect.arrayContaining(["call IN A 198.51.100.19", "call IN AAAA 2001:db8:1000:2000::19"]));
+        expect(resources.filter((r) => r.type === "rtc:index:ClickToCall")).toHaveLength(1);
+        const rest = fs.readFileSync(path.join(out, "hosts/server1/etc/coturn/turnserver-rest.conf"), "utf8");
+        expect(rest).toMatch(/^listening-port=3480$/m);
+        expect(rest).toMatch(/^use-auth-secret$/m);
+        expect(rest).not.toMatch(/^lt-cred-mech$/m);
+        expect(fs.readFileSync(path.join(out, "hosts/server1/etc/turnserver.conf"), "utf8")).not.toMatch(/auth-secret/);
+        const settings = JSON.parse(fs.readFileSync(path.join(out, "hosts/server1/etc/nginx/click-to-call/settings.json"), "utf8"));
+        expect(settings).toMatchObject({ webSocketUrl: "wss://sip-proxy.falcot.com:8443", turnSecret: "@@SECRET:click-to-call-turn-secret@@", destinations: [{ uri: "sip:roland@sip.falcot.com" }] });
+        for (const made of ["password-turn-rest-secret", "password-sip-guest-secret"]) {
+            expect(resources.find((r) => r.name === made)).toBeDefined();
+        }
+        expect(resources.find((r) => r.name === "turn-secret-coturn-static-auth-secret")!.inputs.stdin).toBe("[secret]");
+        expect(resources.find((r) => r.name === "click-to-call-secret-click-to-call-sip-guest-secret")!.inputs.stdin).toBe("[secret]");
+    });
+
+    it("port443 with the page needs a fourth address, and says so", async () => {
+        await expect(runSynth({ sets: [["layout", "port443"], ["clickToCall", '{"enabled":true,"destinations":["roland"]}']] }))
+            .rejects.toThrow(/hosts\.server1\.ipv4 with layout "port443" needs 4 public IPv4 addresses \(one each for TURN, SIP, XMPP, the web page on port 443\) but has 3/);
+    });
+
     it("marks every secret secret and writes no secret value anywhere", async () => {
         const pw = "Sup3r-secret-roland-pw";
-        // TURN REST credentials exclude long-term TURN users (coturn 4.6): roland keeps SIP only.
         const { out, resources } = await runSynth({ sets: [["users.roland.services", '["sip"]']], secrets: [["passwords.roland", pw], ["sshPrivateKey", "-----BEGIN OPENSSH PRIVATE KEY-----\nXYZSECRET0123\n-----END OPENSSH PRIVATE KEY-----\n"], ["turnStaticAuthSecret", "static-auth-secret-0123456789abcdef"]] });
         for (const c of resources.filter((r) => r.type === "command:remote:Command")) {
             // The connection holds the private key, so the whole connection is secret.

@@ -180,7 +180,9 @@ function sessionHandlers(s: () => RTCSession | null, who: string): Partial<RTCSe
         failed: (e) => {
             done();
             const r = responseOf(e);
-            show("failed", `Call with ${who} failed: ${e.cause}${r.text}.`, r.code);
+            // Hung up before the answer, on either side: the call ended; it did not fail.
+            const hungUp = e.cause === JsSIP.C.causes.CANCELED || (String(e.originator) === "local" && e.cause === JsSIP.C.causes.REJECTED);
+            show(hungUp ? "ended" : "failed", `Call with ${who} ${hungUp ? "ended" : "failed"}: ${e.cause}${r.text}.`, r.code);
         },
     };
 }

@@ -35,6 +35,7 @@ export class ClickToCall extends pulumi.ComponentResource {
     readonly url: string;
     /** The staff phone, such as `https://call.falcot.com/phone.html`. */
     readonly phoneUrl: string;
+    /** The page's name, such as `call.falcot.com`. */
     readonly hostname: string;
     /** The page's A/AAAA records. */
     readonly dnsRecords: DnsRecord[];

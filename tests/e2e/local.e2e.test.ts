@@ -498,7 +498,10 @@ describe.each(variants)("local environment, $title", ({ layout, stack }) => {
                 .map((r) => [r.urn.split("::").pop()!, r.outputs.certPem as string]));
             const sip = zoneRecords(o.zone, "falcot.com").find(([n, t]) => n === `${o.endpoints.sip.hostname}.` && t === "A")![2];
             const xmpp = zoneRecords(o.zone, "falcot.com").find(([n, t]) => n === `${o.endpoints.xmpp.hostname}.` && t === "A")![2];
+            const web = zoneRecords(o.zone, "falcot.com").find(([n, t]) => n === `${o.endpoints.web.hostname}.` && t === "A")![2];
             const endpoints: [string, string, string[]][] = [
+                ["falcot-web", `${web}:443`, ["-servername", o.endpoints.web.hostname]],
+                ["falcot-turn", `${o.endpoints.turn.addresses[0]}:5351`, []],
                 ["falcot-turn", `${o.endpoints.turn.addresses[0]}:${layout === "port443" ? 443 : 5349}`, []],
                 ["falcot-sip", `${sip}:5061`, []],
                 ["falcot-xmpp", `${xmpp}:5222`, ["-starttls", "xmpp", "-xmpphost", "falcot.com"]],
@@ -506,7 +509,7 @@ describe.each(variants)("local environment, $title", ({ layout, stack }) => {
             ];
             const served = () => endpoints.map(([cert, connect, extra]) => ({ cert, connect, fingerprint: fingerprint(servedCertificate(connect, extra)) }));
             const expected = (certs: Record<string, string>) => endpoints.map(([cert, connect]) => ({ cert, connect, fingerprint: fingerprint(certs[cert]) }));
-            const units = ["coturn", "kamailio", "prosody", "mariadb", "named"];
+            const units = ["coturn", "coturn-rest", "kamailio", "prosody", "nginx", "mariadb", "named"];
             const started = () => Object.fromEntries(onHost(o, `systemctl show -p ActiveEnterTimestampMonotonic --value ${units.join(" ")}`)
                 .split("\n").filter(Boolean).map((t, i) => [units[i], t]));
 
@@ -514,7 +517,7 @@ describe.each(variants)("local environment, $title", ({ layout, stack }) => {
             // this Go provider's clock cannot be moved, so the ends move into the past instead.
             const state = exportState();
             const before = certsIn(state);
-            expect(Object.keys(before).sort()).toEqual(["falcot-sip", "falcot-turn", "falcot-xmpp"]);
+            expect(Object.keys(before).sort()).toEqual(["falcot-sip", "falcot-turn", "falcot-web", "falcot-xmpp"]);
             expect(served()).toEqual(expected(before));
             for (const r of state.deployment.resources) if (r.type === certType) r.outputs.validityEndTime = "2025-01-01T00:00:00Z";
             const file = path.join(os.tmpdir(), `rtc-state-${process.pid}.json`);
@@ -525,7 +528,7 @@ describe.each(variants)("local environment, $title", ({ layout, stack }) => {
 
             const preview = JSON.parse(localEnv("pulumi", "preview", "--json").stdout) as { steps: { op: string; urn: string }[] };
             const replaced = preview.steps.filter((st) => st.op === "replace").map((st) => st.urn.split("::").pop()).sort();
-            expect(replaced).toEqual(["falcot-sip", "falcot-turn", "falcot-xmpp"]);
+            expect(replaced).toEqual(["falcot-sip", "falcot-turn", "falcot-web", "falcot-xmpp"]);
             printed.push(localEnv("pulumi", "up", "--yes", "--skip-preview").output);
 
             const after = certsIn(exportState());
@@ -534,7 +537,7 @@ describe.each(variants)("local environment, $title", ({ layout, stack }) => {
             const startedAfter = started();
             for (const unit of units) {
                 const restarted = startedAfter[unit] !== startedBefore[unit];
-                expect({ unit, restarted }).toEqual({ unit, restarted: ["coturn", "kamailio", "prosody"].includes(unit) });
+                expect({ unit, restarted }).toEqual({ unit, restarted: ["coturn", "coturn-rest", "kamailio", "prosody", "nginx"].includes(unit) });
             }
             expect(localEnv("pulumi", "preview", "--expect-no-changes").code).toBe(0);
         });

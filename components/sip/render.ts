@@ -103,7 +103,10 @@ export function renderKamailioMain(c: Pick<SipConfig, "webSocketPorts" | "guests
             "# Before the packaged routing: who may start a dialog as a guest, or over WebSocket.",
             ...(g ? [
                 'loadmodule "auth_ephemeral.so"',
+                "# auth_ephemeral logs its secret at INFO while it reads it: read it at NOTICE, then back to the packaged level.",
+                "debug=1",
                 `modparam("auth_ephemeral", "secret", "${secretPlaceholder(SIP_GUEST_SECRET)}")`,
+                "debug=DBGLEVEL",
             ] : []),
             "event_route[core:pre-routing] {",
             '	if (!is_request() || has_totag() || is_method("ACK|CANCEL")) return;',

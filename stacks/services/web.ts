@@ -4,7 +4,8 @@ import { SipProxy } from "../../components/sip/sipProxy";
 import { TurnServer } from "../../components/turn/turnServer";
 import { at, serviceEntry } from "./service";
 
-// The click-to-call page (nginx): on the first address in standard, on its own address in port443; 443 either way.
+// The click-to-call page (nginx): on the first address in standard, on its own address in port443 (IPv4 only
+// there); 443 either way.
 
 export const web = serviceEntry({
     enabled: (config) => config.clickToCall.enabled,
@@ -17,6 +18,9 @@ export const web = serviceEntry({
         turnSecret: secrets.turnStaticAuthSecret!,
         guestSecret: secrets.sipGuestSecret!,
         ipv4: at(host, plan.web!.ipv4),
+        // In port443 the host's one IPv6 address carries the other services' names too: a page on its 443 would
+        // take browsers' connections to wss://sip-proxy…:443 (they try IPv6 first).
+        ipv6: config.layout === "port443" ? [] : undefined,
         certificate,
         destinations: config.clickToCall.destinations.map((name) => ({ name })),
         credentialLifetime: config.clickToCall.credentialLifetime,

@@ -70,3 +70,19 @@ describe.each(["standard", "port443"])("Falcot %s layout with SIP over secure We
     });
 });
 
+
+describe("Falcot standard layout with the click-to-call page", () => {
+    let out = "";
+    let host = "";
+    beforeAll(async () => ({ out, host } = await synthHost("standard", [["clickToCall", '{"enabled":true,"destinations":["roland"]}']])));
+    afterAll(() => fs.rmSync(out, { recursive: true, force: true }));
+
+    it("Kamailio accepts the guests' pre-routing with auth_ephemeral, and does not log the guests' secret while it reads it", async () => {
+        assertOk(await checkKamailio(host, addrs), "kamailio");
+        const r = assertOk(await withOverlay(host, ["/etc/kamailio"], addrs, ["kamailio", "-c", "-f", "/etc/kamailio/kamailio-rtc.cfg"]), "kamailio main");
+        expect(r.output).toMatch(/config file ok/);
+        // The secret is still the placeholder here; a line with it would be the secret itself on a host.
+        expect(fs.readFileSync(path.join(host, "etc/kamailio/kamailio-rtc.cfg"), "utf8")).toContain("@@SECRET:kamailio-guest-secret@@");
+        expect(r.output).not.toContain("kamailio-guest-secret");
+    });
+});

@@ -73,8 +73,9 @@ case "$cmd" in
       const e = o.endpoints;
       console.log(`DNS server   ${o.dnsServer}   (dig @${o.dnsServer} _sips._tcp.${e.sip.domain} SRV)`);
       console.log(`TURN         ${e.turn.hostname} ${e.turn.addresses.join(" ")} realm ${e.turn.realm}`);
-      console.log(`SIP          ${e.sip.hostname} for sip:USER@${e.sip.domain}`);
+      console.log(`SIP          ${e.sip.hostname} for sip:USER@${e.sip.domain}${o.sipWssUrl ? ` (browsers: ${o.sipWssUrl})` : ""}`);
       console.log(`XMPP         ${e.xmpp.hostname} for USER@${e.xmpp.domains.join(", ")}`);
+      if (e.web) console.log(`web          ${e.web.url} (staff answer at ${e.web.phoneUrl}; npm run -s local:page)`);
       console.log(`users        ${Object.keys(o.passwords).join(", ")} (passwords: npm run -s local:outputs)`);'
     ;;
   down)

@@ -1,24 +1,29 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
-import { plannedFiles } from "../components/host/registry";
+import { plannedFiles, plannedServices } from "../components/host/registry";
 import { secretKeys as stackSecretKeys } from "../stacks/config";
 import { parseValue, readStackConfig, setPath } from "./synth/config";
+import { synthDiff } from "./synth/diff";
 import { runUnderMocks } from "./synth/mockEngine";
 
 // Offline synth: `npm run synth -- --stack NAME [--set PATH=VALUE]... [--secret PATH=VALUE]... --out DIR`.
 // Runs the Pulumi program under mocks (no engine, credentials or network) and writes what it would do.
+// With `--diff REF`, the Markdown diff of REF's synth against the work tree's, to stdout or `--out FILE`.
 
 interface Options {
     stack: string;
     out: string;
     sets: [string, string][];
     secrets: [string, string][];
+    /** A git ref to diff against; then `out` is the Markdown file, or stdout when empty. */
+    diff?: string;
 }
 
 function parseArgs(argv: string[]): Options {
     const o: Partial<Options> = { sets: [], secrets: [] };
-    const usage = "usage: npm run synth -- --stack NAME [--set PATH=VALUE]... [--secret PATH=VALUE]... --out DIR";
+    const usage = "usage: npm run synth -- --stack NAME [--set PATH=VALUE]... [--secret PATH=VALUE]... --out DIR\n" +
+        "       npm run synth -- --stack NAME --diff REF [--set PATH=VALUE]... [--out FILE]";
     for (let i = 0; i < argv.length; i++) {
         const flag = argv[i];
         const value = argv[++i];
@@ -30,11 +35,13 @@ function parseArgs(argv: string[]): Options {
         };
         if (flag === "--stack") o.stack = value;
         else if (flag === "--out") o.out = value;
+        else if (flag === "--diff") o.diff = value;
         else if (flag === "--set") o.sets!.push(pair());
         else if (flag === "--secret") o.secrets!.push(pair());
         else throw new Error(`unknown option ${flag}; ${usage}`);
     }
-    if (!o.stack || !o.out) throw new Error(usage);
+    if (!o.stack || (!o.out && !o.diff)) throw new Error(usage);
+    if (o.diff && o.secrets!.length) throw new Error(`--diff takes no --secret: secrets are placeholders on both sides; ${usage}`);
     return o as Options;
 }
 
@@ -76,6 +83,7 @@ export async function synth(root: string, opts: Options): Promise<{ resources: n
     fs.mkdirSync(out, { recursive: true });
     fs.writeFileSync(path.join(out, "resources.json"), JSON.stringify(run.resources, null, 2) + "\n");
     fs.writeFileSync(path.join(out, "zone.db"), await new Promise<string>((resolve) => run.result.zone.apply(resolve)));
+    fs.writeFileSync(path.join(out, "services.json"), JSON.stringify(plannedServices(), null, 2) + "\n");
     const files = plannedFiles();
     for (const f of files) {
         const target = path.join(out, "hosts", f.host, f.path);
@@ -86,10 +94,21 @@ export async function synth(root: string, opts: Options): Promise<{ resources: n
     return { resources: run.resources.length, files: files.length };
 }
 
+async function main(root: string, opts: Options): Promise<string> {
+    if (!opts.diff) {
+        const r = await synth(root, opts);
+        return `synth: ${r.resources} resources, ${r.files} host files`;
+    }
+    const markdown = await synthDiff(root, { stack: opts.stack, ref: opts.diff, sets: opts.sets });
+    if (!opts.out) return markdown;
+    fs.writeFileSync(opts.out, markdown);
+    return `synth diff written to ${opts.out}`;
+}
+
 if (require.main === module) {
     const root = path.resolve(__dirname, "..");
-    synth(root, parseArgs(process.argv.slice(2))).then(
-        (r) => console.log(`synth: ${r.resources} resources, ${r.files} host files`),
+    main(root, parseArgs(process.argv.slice(2))).then(
+        (text) => console.log(text),
         (err: Error) => {
             console.error(err.message);
             process.exit(1);

@@ -55,6 +55,12 @@ export function checkHostAddresses(c: Checker, field: string, wanted: readonly s
 }
 
 /** Encodes users as lines `kind name base64(password)` for a host step's stdin; passwords stay off command lines. */
+/** The names `userLines` carries, for a preview: `users: roland, alice; admin: admin`. */
+export function userSummary(entries: readonly { kind: string; name: string }[]): string {
+    const kinds = [...new Set(entries.map((e) => e.kind))];
+    return kinds.length ? kinds.map((k) => `${k}s: ${entries.filter((e) => e.kind === k).map((e) => e.name).join(", ")}`).join("; ") : "users: none";
+}
+
 export function userLines(entries: readonly { kind: string; name: string; password: pulumi.Output<string> }[]): pulumi.Output<string> {
     return pulumi.secret(pulumi.all(entries.map((e) => e.password)).apply((pws) =>
         entries.map((e, i) => `${e.kind} ${e.name} ${Buffer.from(pws[i], "utf8").toString("base64")}\n`).join("")));

@@ -3,7 +3,7 @@ import { remote } from "@pulumi/command";
 import { secretsUsed } from "../common/managed";
 import { RtcConfigError } from "../common/validation";
 import { ServiceCertificate } from "../common/tls";
-import { recordFile } from "./registry";
+import { recordFile, recordService } from "./registry";
 import { resolveAddresses } from "../common/addresses";
 import type { RtcHost } from "./rtcHost";
 import {
@@ -150,11 +150,14 @@ export interface StepSpec {
     readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
     /** Idempotent shell text that undoes the step at destroy. Default: nothing. */
     readonly undo?: string;
+    /** What the step works on, for people reading a preview (never a secret): the script's first line, as a comment. */
+    readonly summary?: string;
 }
 
 /** An idempotent step, run on create and again whenever its script or stdin changes. */
 export function runStep(ctx: HostContext, spec: StepSpec): remote.Command {
-    return remoteCommand(ctx, spec.id, { create: spec.script, delete: spec.undo, stdin: spec.stdin, secretOutputs: spec.stdin !== undefined ? ["stdout", "stderr"] : [] }, [...ctx.after, ...(spec.dependsOn ?? [])]);
+    const create = spec.summary !== undefined ? `# ${spec.summary.replace(/\s+/g, " ")}\n${spec.script}` : spec.script;
+    return remoteCommand(ctx, spec.id, { create, delete: spec.undo, stdin: spec.stdin, secretOutputs: spec.stdin !== undefined ? ["stdout", "stderr"] : [] }, [...ctx.after, ...(spec.dependsOn ?? [])]);
 }
 
 export interface ServiceSpec {
@@ -169,6 +172,7 @@ export interface ServiceSpec {
 
 /** Keeps a systemd unit enabled and running. */
 export function keepServiceRunning(ctx: HostContext, spec: ServiceSpec): remote.Command {
+    recordService({ host: ctx.host.hostName, unit: spec.unit, paths: spec.files.map((f) => f.path) });
     const create = pulumi.all(spec.files.map((f) => f.revision))
         .apply((revs) => serviceScript({ unit: spec.unit, paths: spec.files.map((f) => f.path), revisions: revs, onChange: spec.onChange ?? "restart", check: spec.check }));
     return remoteCommand(ctx, `service-${spec.unit.replace(/\.service$/, "")}`, { create, delete: stopServiceScript(spec.unit) },

@@ -24,4 +24,22 @@ export function plannedFiles(): readonly PlannedFile[] {
 
 export function resetPlannedFiles(): void {
     planned.length = 0;
+    services.length = 0;
+}
+
+/** A daemon the primitives keep running, and the files whose change restarts it. */
+export interface PlannedService {
+    readonly host: string;
+    readonly unit: string;
+    readonly paths: readonly string[];
+}
+
+const services: PlannedService[] = [];
+
+export function recordService(service: PlannedService): void {
+    services.push(service);
+}
+
+export function plannedServices(): readonly PlannedService[] {
+    return services;
 }

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { checkHostAddresses, checkPassword, checkSharedSecret, userLines } from "../common/component";
+import { checkHostAddresses, checkPassword, checkSharedSecret, userLines, userSummary } from "../common/component";
 import { defaultCertificate } from "../common/defaultCertificate";
 import { missingNames } from "../common/tls";
 import { ArgKinds, checkArgs } from "../common/args";
@@ -177,7 +177,7 @@ export class SipProxy extends pulumi.ComponentResource {
         });
 
         // Add users
-        const usersStep = runStep(ctx, { id: "users", script: sipUsersScript(sipDomain), undo: userUndoScript(sipUserSync(sipDomain)), stdin: userLines(users), dependsOn: [database] });
+        const usersStep = runStep(ctx, { id: "users", script: sipUsersScript(sipDomain), undo: userUndoScript(sipUserSync(sipDomain)), stdin: userLines(users), summary: userSummary(users), dependsOn: [database] });
 
         // Start
         keepServiceRunning(ctx, { unit: "kamailio", files, check: `kamailio -c -f ${KAMAILIO_MAIN_CFG} >/dev/null`, dependsOn: [database, usersStep] });

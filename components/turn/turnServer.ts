@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { checkHostAddresses, checkPassword, checkSharedSecret, userLines } from "../common/component";
+import { checkHostAddresses, checkPassword, checkSharedSecret, userLines, userSummary } from "../common/component";
 import { missingNames } from "../common/tls";
 import { ArgKinds, checkArgs } from "../common/args";
 import { absolutePath, addressRange, parseRange } from "../common/grammar";
@@ -155,7 +155,7 @@ export class TurnServer extends pulumi.ComponentResource {
         // Add users
         const sqlitePath = config.userDb.kind === "sqlite" ? config.userDb.path : "";
         const usersStep = userDb.kind === "sqlite"
-            ? runStep(ctx, { id: "users", script: turnUsersScript(sqlitePath, realm), undo: userUndoScript(turnUserSync(sqlitePath, realm)), stdin: userLines(passwordEntries) })
+            ? runStep(ctx, { id: "users", script: turnUsersScript(sqlitePath, realm), undo: userUndoScript(turnUserSync(sqlitePath, realm)), stdin: userLines(passwordEntries), summary: userSummary(passwordEntries) })
             : undefined;
 
         // Start

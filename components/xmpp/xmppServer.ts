@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { checkHostAddresses, checkPassword, userLines } from "../common/component";
+import { checkHostAddresses, checkPassword, userLines, userSummary } from "../common/component";
 import { defaultCertificate } from "../common/defaultCertificate";
 import { missingNames } from "../common/tls";
 import { ArgKinds, checkArgs } from "../common/args";
@@ -120,7 +120,7 @@ export class XmppServer extends pulumi.ComponentResource {
 
         // Start, then add users (prosodyctl writes the data store the running server reads)
         const service = keepServiceRunning(ctx, { unit: "prosody", files, check: "prosodyctl check config" });
-        runStep(ctx, { id: "users", script: prosodyUsersScript(name), undo: userUndoScript(prosodyUserSync(name)), stdin: userLines(users), dependsOn: [service] });
+        runStep(ctx, { id: "users", script: prosodyUsersScript(name), undo: userUndoScript(prosodyUserSync(name)), stdin: userLines(users), summary: userSummary(users), dependsOn: [service] });
         this.registerOutputs({ domains, hostname, dnsRecords: this.dnsRecords });
     }
 }

@@ -76,8 +76,11 @@ const fence = (text: string, lang = ""): string => {
 };
 
 /** The Markdown a reviewer reads: files, records, daemons that restart, resources, secrets. */
-export function diffMarkdown(before: SynthSide, after: SynthSide, title: string): string {
-    const out: string[] = [`## ${title}`, ""];
+/** The hidden first line of the Markdown: the pull-request workflow finds its own comment by it, to edit it. */
+export const commentMarker = (stack: string): string => `<!-- pulumi-rtc synth diff: ${stack} -->`;
+
+export function diffMarkdown(before: SynthSide, after: SynthSide, title: string, stack = ""): string {
+    const out: string[] = [...(stack ? [commentMarker(stack)] : []), `## ${title}`, ""];
     const keys = [...new Set([...before.files.keys(), ...after.files.keys()])].sort();
     const changedFiles = keys.filter((k) => before.files.get(k) !== after.files.get(k));
     const recordsAdded = after.records.filter((r) => !before.records.includes(r));
@@ -105,8 +108,9 @@ export function diffMarkdown(before: SynthSide, after: SynthSide, title: string)
     if (!changedFiles.length && !recordsAdded.length && !recordsRemoved.length && !secretsChanged.length && !resourcesAdded.length && !resourcesRemoved.length && !scriptChanges.length) {
         return [...out, "No change: the same files, records, resources and secrets.", ""].join("\n");
     }
-    out.push(`${changedFiles.length} file(s), ${recordsAdded.length + recordsRemoved.length} record(s), ${restarts.length + stopped.length} daemon(s), ` +
-        `${resourcesAdded.length + resourcesRemoved.length} resource(s) and ${secretsChanged.length} secret(s) change.`, "");
+    const changedCommands = new Set(scriptChanges.map((c) => c.resource)).size;
+    out.push(`Changes: ${changedFiles.length} file(s), ${recordsAdded.length + recordsRemoved.length} DNS record(s), ${restarts.length + stopped.length} daemon restart(s), ` +
+        `${resourcesAdded.length} resource(s) added and ${resourcesRemoved.length} removed, ${changedCommands} command(s), ${secretsChanged.length} secret(s).`, "");
     if (restarts.length || stopped.length) out.push("### Daemons that restart", "", ...[...restarts, ...stopped].map((r) => `- ${r}`), "");
     if (changedFiles.length) {
         out.push("### Files", "");
@@ -116,7 +120,7 @@ export function diffMarkdown(before: SynthSide, after: SynthSide, title: string)
             const b = after.files.get(k);
             out.push(`#### ${host}: \`${file}\` (${a === undefined ? "new" : b === undefined ? "removed" : "changed"})`, "");
             const patch = createTwoFilesPatch(`a${file}`, `b${file}`, a ?? "", b ?? "", undefined, undefined, { context: 3 });
-            out.push(fence(patch.split("\n").slice(2).join("\n"), "diff"), "");
+            out.push(fence(patch.split("\n").slice(3).join("\n"), "diff"), "");
         }
     }
     if (recordsAdded.length || recordsRemoved.length) {
@@ -130,7 +134,7 @@ export function diffMarkdown(before: SynthSide, after: SynthSide, title: string)
         for (const c of scriptChanges) {
             out.push(`#### \`${c.resource}\`: \`${c.key}\``, "");
             const patch = createTwoFilesPatch(c.key, c.key, c.before, c.after, undefined, undefined, { context: 2 });
-            out.push(fence(patch.split("\n").slice(2).join("\n"), "diff"), "");
+            out.push(fence(patch.split("\n").slice(3).join("\n"), "diff"), "");
         }
     }
     if (secretsChanged.length) {
@@ -164,7 +168,7 @@ export async function synthDiff(root: string, opts: { stack: string; ref: string
         const atRef = (() => { try { return git(root, "show", `${sha}:${configFile}`); } catch { return undefined; } })();
         const here = fs.existsSync(path.join(root, configFile)) ? fs.readFileSync(path.join(root, configFile), "utf8") : undefined;
         const title = `Synth diff of stack \`${opts.stack}\`: \`${opts.ref}\` (${sha.slice(0, 12)}) → work tree`;
-        return diffMarkdown(readSide(path.join(tmp, "before"), atRef), readSide(path.join(tmp, "after"), here), title);
+        return diffMarkdown(readSide(path.join(tmp, "before"), atRef), readSide(path.join(tmp, "after"), here), title, opts.stack);
     } finally {
         git(root, "worktree", "remove", "--force", tree);
         fs.rmSync(tmp, { recursive: true, force: true });

@@ -24,6 +24,8 @@ exec bash "$(dirname "$0")/apt-ensure.sh" --no-start \
   openssh-server=/usr/sbin/sshd \
   openssh-client=/usr/bin/ssh \
   sipsak=/usr/bin/sipsak \
+  `# shellcheck for actionlint's check of the workflows' run: steps` \
+  shellcheck=/usr/bin/shellcheck \
   `# cloud-init checks the user data every machine boots with` \
   cloud-init=/usr/bin/cloud-init \
   `# the click-to-call site: nginx with njs; headless Chromium with an NSS database for the stack's CA` \

@@ -127,16 +127,19 @@ export class ClickToCall extends pulumi.ComponentResource {
             [CLICK_TO_CALL_TURN_SECRET]: hostSecret(ctx, CLICK_TO_CALL_TURN_SECRET, turnSecret),
             [CLICK_TO_CALL_SIP_GUEST_SECRET]: hostSecret(ctx, CLICK_TO_CALL_SIP_GUEST_SECRET, guestSecret),
         };
+        // nginx reads these at start; the settings and the page it reads per request, so they restart nothing.
         const files: HostFile[] = [
             writeFile(ctx, { path: CLICK_TO_CALL_SITE, content: this.files[CLICK_TO_CALL_SITE] }),
-            writeFile(ctx, { path: CLICK_TO_CALL_SETTINGS, content: this.files[CLICK_TO_CALL_SETTINGS], group: "www-data" }, secrets),
             writeFile(ctx, { path: CLICK_TO_CALL_NJS, content: fs.readFileSync(path.join(__dirname, "njs", "config.js"), "utf8") }),
             ...writeCertificate(ctx, certificate, { certFile, keyFile, group: "root" }),
+        ];
+        const readPerRequest: HostFile[] = [
+            writeFile(ctx, { path: CLICK_TO_CALL_SETTINGS, content: this.files[CLICK_TO_CALL_SETTINGS], group: "www-data" }, secrets),
             ...CLICK_TO_CALL_PAGE_FILES.map((f) => writeFile(ctx, { path: `${CLICK_TO_CALL_ROOT}/${f}`, content: fs.readFileSync(path.join(builtPageDir, f), "utf8") })),
         ];
 
         // Start: a restart, as a reload cannot trade the packaged site's wildcard listener for the page's addresses.
-        keepServiceRunning(ctx, { unit: "nginx", files, check: "nginx -t -q", dependsOn: [defaultSite] });
+        keepServiceRunning(ctx, { unit: "nginx", files, check: "nginx -t -q", dependsOn: [defaultSite, ...readPerRequest.map((f) => f.command)] });
         this.registerOutputs({ url: this.url, phoneUrl: this.phoneUrl, hostname, dnsRecords: this.dnsRecords });
     }
 }

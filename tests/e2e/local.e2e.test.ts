@@ -476,6 +476,26 @@ describe.each(variants)("local environment, $title", ({ layout, stack }) => {
             expect(r.code).toBe(0);
         });
 
+        it("pulumi preview --diff shows the lines of a file that change and whom a users step adds, and no secret", () => {
+            localEnv("pulumi", "config", "set", "--path", "clickToCall.credentialLifetime", "900");
+            localEnv("pulumi", "config", "set", "--path", "users.carol.services[0]", "sip");
+            try {
+                const out = localEnv("pulumi", "preview", "--diff").output;
+                // A JSON file's text diffs as JSON; a users step's script shows whom it works on (config keys come sorted).
+                expect(out).toMatch(/^\s*~ lifetimeSeconds\s*: 1800 => 900$/m);
+                expect(out).toMatch(/^\s*- # users: alice, roland, sales, support$/m);
+                expect(out).toMatch(/^\s*\+ # users: alice, carol, roland, sales, support$/m);
+                // The page's settings are read per request: a change there restarts no daemon.
+                expect(out).not.toMatch(/click-to-call-service-nginx/);
+                const secrets = [...Object.values(o.passwords), onHost(o, "cat /etc/pulumi-rtc/secrets/coturn-static-auth-secret")];
+                expect(secrets.filter((x) => out.includes(x))).toEqual([]);
+            } finally {
+                localEnv("pulumi", "config", "rm", "--path", "users.carol");
+                localEnv("pulumi", "config", "rm", "--path", "clickToCall.credentialLifetime");
+            }
+            expect(localEnv("pulumi", "preview", "--expect-no-changes").code).toBe(0);
+        });
+
         it("changing one TURN user's password updates only TURN resources and restarts neither Prosody nor Kamailio", () => {
             const since = () => onHost(o, "systemctl show -p ActiveEnterTimestampMonotonic --value prosody kamailio").trim();
             const before = since();

@@ -6,6 +6,7 @@
 #   bin/pulumi                   the Pulumi CLI (built from Go modules, or a link
 #                                to a fitting `pulumi` found on PATH)
 #   bin/pulumi-language-nodejs   the Node.js language host, beside the CLI
+#   bin/pulumi-language-yaml     the Pulumi YAML language host, built from its Go module
 #   home/plugins/resource-NAME-vVERSION/   command and tls provider plugins at the
 #                                versions of node_modules/@pulumi/{command,tls}
 # scripts/offline-env.sh uses DIR/home as PULUMI_HOME.
@@ -15,6 +16,7 @@
 #   PULUMI_RTC_CLI_VERSION       CLI version to build (default: the installed @pulumi/pulumi version)
 #   PULUMI_RTC_IGNORE_PATH_CLI=1 never use a `pulumi` from PATH; always build
 #   PULUMI_RTC_UPSTREAM_DIR      the plugins' upstream sources (default ../shared/upstream beside the repo)
+#   PULUMI_RTC_YAML_VERSION      pulumi-yaml version to build (default 1.25.0)
 # See docs/toolchain.md.
 set -euo pipefail
 
@@ -33,6 +35,7 @@ SDK_VER="$(pkgver @pulumi/pulumi p.version)"
 CLI_VER="${PULUMI_RTC_CLI_VERSION:-$SDK_VER}"
 CMD_VER="$(pkgver @pulumi/command p.pulumi.version)"
 TLS_VER="$(pkgver @pulumi/tls p.pulumi.version)"
+YAML_VER="${PULUMI_RTC_YAML_VERSION:-1.25.0}"
 
 mkdir -p "$CACHE"
 exec 9>"$CACHE/.lock"
@@ -62,30 +65,38 @@ if [ "${PULUMI_RTC_IGNORE_PATH_CLI:-}" != 1 ] && command -v pulumi >/dev/null 2>
   fi
 fi
 
-build_cli() { # build_cli VERSION OUTFILE
-  local ver="$1" out="$2" w="$CACHE/build/cli-$1" mod gomod
-  mod=github.com/pulumi/pulumi/pkg/v3
-  log "building pulumi v$ver from Go module $mod@v$ver (cold: tens of minutes on 2 cores)"
+# go_build_module MODULE VERSION CMD OUTFILE LDFLAGS: builds MODULE/CMD at VERSION inside a wrapper module that
+# requires it (a dependency's replace lines are ignored, so its non-local ones are copied).
+go_build_module() {
+  local mod="$1" ver="$2" cmd="$3" out="$4" ldflags="$5" w gomod
+  w="$CACHE/build/$(basename "$cmd")-$ver"
   mkdir -p "$w"
   gomod="$(cd "$w" && go mod download -json "$mod@v$ver" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p')"
   [ -f "$gomod" ] || die "could not download $mod@v$ver"
   {
-    echo "module pulumi-rtc/toolchain-cli"
+    echo "module pulumi-rtc/toolchain-$(basename "$cmd")"
     echo
     sed -n 's/^go \(.*\)$/go \1/p' "$gomod"
     echo
     echo "require $mod v$ver"
     echo
-    # A dependency's replace lines are ignored: copy the non-local ones.
     grep -E '^replace .* => [^.][^ ]* v[^ ]+$' "$gomod" || true
   } >"$w/go.mod"
-  printf '//go:build tools\n\npackage tools\n\nimport _ "%s/cmd/pulumi"\n' "$mod" >"$w/tools.go"
+  printf '//go:build tools\n\npackage tools\n\nimport _ "%s/%s"\n' "$mod" "$cmd" >"$w/tools.go"
   rm -f "$w/go.sum"
-  (cd "$w" && go mod tidy >&2) || die "go mod tidy failed for the CLI wrapper"
-  (cd "$w" && go build -trimpath \
-    -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$ver" \
-    -o "$out.tmp" "$mod/cmd/pulumi" >&2) || die "building the pulumi CLI failed"
+  (cd "$w" && go mod tidy >&2) || die "go mod tidy failed for the $cmd wrapper"
+  (cd "$w" && go build -trimpath -ldflags "-s -w $ldflags" -o "$out.tmp" "$mod/$cmd" >&2) || die "building $mod/$cmd failed"
   mv "$out.tmp" "$out"
+}
+
+build_cli() { # build_cli VERSION OUTFILE
+  log "building pulumi v$1 from Go module github.com/pulumi/pulumi/pkg/v3@v$1 (cold: tens of minutes on 2 cores)"
+  go_build_module github.com/pulumi/pulumi/pkg/v3 "$1" cmd/pulumi "$2" "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$1"
+}
+
+build_yaml() { # build_yaml VERSION OUTFILE: the YAML language host, which the module proxy serves
+  log "building pulumi-language-yaml v$1 from Go module github.com/pulumi/pulumi-yaml@v$1 (cold: a few minutes)"
+  go_build_module github.com/pulumi/pulumi-yaml "$1" cmd/pulumi-language-yaml "$2" "-X github.com/pulumi/pulumi-yaml/pkg/version.Version=v$1"
 }
 
 # ---------------------------------------------- the official plugins, from source
@@ -147,7 +158,7 @@ if [ -n "$AMBIENT" ]; then
 else
   KEY="cli-$CLI_VER"
 fi
-KEY="${KEY}_command-${CMD_VER}_tls-${TLS_VER}_src-${SRC_HASH}"
+KEY="${KEY}_command-${CMD_VER}_tls-${TLS_VER}_yaml-${YAML_VER}_src-${SRC_HASH}"
 DIR="$CACHE/$KEY"
 
 if [ -f "$DIR/.complete" ]; then
@@ -186,6 +197,14 @@ built() {
 }
 
 [ -n "$AMBIENT" ] || cp "$(built pulumi-language-nodejs "$CLI_VER" build_langhost)" "$DIR.tmp/bin/pulumi-language-nodejs"
+YAML="$CACHE/yaml/pulumi-language-yaml-v$YAML_VER"
+if [ ! -x "$YAML" ]; then
+  mkdir -p "$CACHE/yaml"
+  start=$SECONDS
+  build_yaml "$YAML_VER" "$YAML"
+  log "built pulumi-language-yaml v$YAML_VER in $((SECONDS - start))s"
+fi
+cp "$YAML" "$DIR.tmp/bin/pulumi-language-yaml"
 AMBIENT_HOME="${PULUMI_HOME:-$HOME/.pulumi}"
 for nv in "command:$CMD_VER" "tls:$TLS_VER"; do
   n="${nv%%:*}" v="${nv#*:}"

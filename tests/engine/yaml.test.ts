@@ -45,7 +45,8 @@ afterAll(() => {
 
 it("the YAML language host is the toolchain's, built from the pulumi-yaml module", () => {
     const bin = path.dirname(spawnSync("bash", ["-c", "command -v pulumi"], { env, encoding: "utf8" }).stdout.trim());
-    const info = spawnSync("go", ["version", "-m", path.join(bin, "pulumi-language-yaml")], { env, encoding: "utf8" }).stdout;
+    const go = fs.existsSync("/usr/local/go/bin/go") ? "/usr/local/go/bin/go" : "go";
+    const info = spawnSync(go, ["version", "-m", path.join(bin, "pulumi-language-yaml")], { env, encoding: "utf8" }).stdout;
     expect(info).toMatch(/path\s+github\.com\/pulumi\/pulumi-yaml\/cmd\/pulumi-language-yaml/);
     expect(info).toMatch(/mod\s+github\.com\/pulumi\/pulumi-yaml\s+v1\.25\.0\s+h1:/);
 });

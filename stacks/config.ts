@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { certificateDefaults } from "../components/certs/rtcCertificates";
 import { clickToCallDefaults } from "../components/web/settings";
+import { sharedSecretProblem } from "../components/common/component";
 import * as grammar from "../components/common/grammar";
 import { RtcConfigError, nearest } from "../components/common/validation";
 import { ServiceKind, layouts, serviceKinds } from "../components/layout";
@@ -117,7 +118,7 @@ const password = secretText((v) => v.length < 12 ? `is too short (${v.length} ch
 
 const secretSchema = z.object({
     passwords: z.record(z.string(), password, { error: () => `is not a map of user to password${SEP}set each with pulumi config set --secret --path 'passwords.USER'` }).optional(),
-    turnStaticAuthSecret: secretText((v) => /^[A-Za-z0-9+/=._~-]{24,}$/.test(v) ? undefined : v.length < 24 ? `is too short (${v.length} characters)` : "holds characters other than letters, digits and + / = . _ ~ -",
+    turnStaticAuthSecret: secretText((v) => sharedSecretProblem(v),
         "make one with `openssl rand -base64 32 | pulumi config set --secret turnStaticAuthSecret`").optional(),
     sshPrivateKey: secretText((v) => /^-----BEGIN (OPENSSH|EC|RSA) PRIVATE KEY-----\r?\n[A-Za-z0-9+/=\r\n]+-----END \1 PRIVATE KEY-----\s*$/.test(v) ? undefined : "is not an unencrypted private key in PEM or OpenSSH form",
         "set it from the key file: pulumi config set --secret sshPrivateKey < ~/.ssh/id_ed25519").optional(),

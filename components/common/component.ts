@@ -25,7 +25,7 @@ export function checkPassword(c: Checker, field: string, password: pulumi.Input<
  */
 export function checkSharedSecret(c: Checker, field: string, secret: pulumi.Input<string> | undefined, minLength = 24): pulumi.Output<string> {
     const fix = `make one with \`openssl rand -base64 32\` and pass it as a secret`;
-    const problem = (s: unknown) => passwordProblem(s, minLength) ?? (/^[A-Za-z0-9+/=._~-]+$/.test(s as string) ? undefined : "holds characters other than letters, digits and + / = . _ ~ -");
+    const problem = (s: unknown) => sharedSecretProblem(s, minLength);
     if (secret === undefined || secret === null || typeof secret === "string") {
         const p = problem(secret);
         if (p) c.fail(field, p, fix);
@@ -36,6 +36,11 @@ export function checkSharedSecret(c: Checker, field: string, secret: pulumi.Inpu
         if (p) throw new RtcConfigError(c.component, field, p, fix);
         return s;
     }));
+}
+
+/** What is wrong with a shared secret, if anything; never the secret itself. */
+export function sharedSecretProblem(s: unknown, minLength = 24): string | undefined {
+    return passwordProblem(s, minLength) ?? (/^[A-Za-z0-9+/=._~-]+$/.test(s as string) ? undefined : "holds characters other than letters, digits and + / = . _ ~ -");
 }
 
 /** What is wrong with a password, if anything; never the password itself. */
@@ -54,13 +59,13 @@ export function checkHostAddresses(c: Checker, field: string, wanted: readonly s
     return [...list];
 }
 
-/** Encodes users as lines `kind name base64(password)` for a host step's stdin; passwords stay off command lines. */
-/** The names `userLines` carries, for a preview: `users: roland, alice; admin: admin`. */
+/** The names `userLines` carries, for a preview: `users: roland, alice; admins: admin`. */
 export function userSummary(entries: readonly { kind: string; name: string }[]): string {
     const kinds = [...new Set(entries.map((e) => e.kind))];
     return kinds.length ? kinds.map((k) => `${k}s: ${entries.filter((e) => e.kind === k).map((e) => e.name).join(", ")}`).join("; ") : "users: none";
 }
 
+/** Encodes users as lines `kind name base64(password)` for a host step's stdin; passwords stay off command lines. */
 export function userLines(entries: readonly { kind: string; name: string; password: pulumi.Output<string> }[]): pulumi.Output<string> {
     return pulumi.secret(pulumi.all(entries.map((e) => e.password)).apply((pws) =>
         entries.map((e, i) => `${e.kind} ${e.name} ${Buffer.from(pws[i], "utf8").toString("base64")}\n`).join("")));

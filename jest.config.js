@@ -9,4 +9,6 @@ module.exports = {
         { ...base, displayName: "package", testMatch: ["<rootDir>/tests/package/**/*.test.ts"] },
     ],
     testTimeout: 1800000,
+    // A worker that ran the e2e tier (browsers, state files read whole) is replaced before it runs another file.
+    workerIdleMemoryLimit: "1GB",
 };

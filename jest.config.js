@@ -1,5 +1,7 @@
 // Tiers of tests (see README): unit, render, engine/e2e, and the package as a user installs it.
-const base = { preset: "ts-jest", testEnvironment: "node", transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] } };
+const base = { preset: "ts-jest", testEnvironment: "node", transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] },
+    // plugin/index.ts imports the built library (../bin); its tests take the sources.
+    moduleNameMapper: { "^\\.\\./bin$": "<rootDir>/components/index.ts" } };
 module.exports = {
     projects: [
         { ...base, displayName: "unit", testMatch: ["<rootDir>/components/**/*.test.ts", "<rootDir>/stacks/**/*.test.ts", "<rootDir>/scripts/**/*.test.ts", "<rootDir>/tests/unit/**/*.test.ts"] },

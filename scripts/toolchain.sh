@@ -16,7 +16,7 @@
 #   PULUMI_RTC_CLI_VERSION       CLI version to build (default: the installed @pulumi/pulumi version)
 #   PULUMI_RTC_IGNORE_PATH_CLI=1 never use a `pulumi` from PATH; always build
 #   PULUMI_RTC_UPSTREAM_DIR      the plugins' upstream sources (default ../shared/upstream beside the repo)
-#   PULUMI_RTC_YAML_VERSION      pulumi-yaml version to build (default 1.25.0)
+#   PULUMI_RTC_YAML_VERSION      pulumi-yaml version to build (default 1.38.1)
 # See docs/toolchain.md.
 set -euo pipefail
 
@@ -35,7 +35,7 @@ SDK_VER="$(pkgver @pulumi/pulumi p.version)"
 CLI_VER="${PULUMI_RTC_CLI_VERSION:-$SDK_VER}"
 CMD_VER="$(pkgver @pulumi/command p.pulumi.version)"
 TLS_VER="$(pkgver @pulumi/tls p.pulumi.version)"
-YAML_VER="${PULUMI_RTC_YAML_VERSION:-1.25.0}"
+YAML_VER="${PULUMI_RTC_YAML_VERSION:-1.38.1}"
 
 mkdir -p "$CACHE"
 exec 9>"$CACHE/.lock"

@@ -107,7 +107,7 @@ export class RtcDnsZone extends pulumi.ComponentResource {
             }
         } else if (backend.kind === "bind") {
             const host = backend.host;
-            const packages = host.requirePackages(["bind9", "bind9-utils"]);
+            const packages = host.requirePackages(["bind9", "bind9-utils"], `dns-${name}`);
             const ctx: HostContext = { host, parent: this, owner: `RtcDnsZone "${name}"`, prefix: name, after: [packages], retainOnDelete: opts?.retainOnDelete };
             // Each zone in its own files, included from named.conf.local by one line: zones this component did
             // not make, and other RtcDnsZones on the host, are left alone.

@@ -9,7 +9,7 @@ import { addressText, resolveAddresses } from "../common/addresses";
 import { cloudInitWaitScript } from "../hosts/cloudInit";
 import { DnsRecord, addressRecords } from "../dns/records";
 
-const argKinds: ArgKinds<RtcHostArgs> = { fqdn: "string", connection: "connection", ipv4: "addresses", ipv6: "addresses", ownAddresses: "object", readyAfter: "resources", cloudInit: "boolean" };
+const argKinds: ArgKinds<RtcHostArgs> = { fqdn: "string", connection: "connection", ipv4: "addresses", ipv6: "addresses", ownAddresses: "object", readyAfter: "resources", cloudInit: "boolean", transactionPerComponent: "boolean" };
 
 /** A public address of a host, and the address bound on the host when a cloud maps it 1:1 (NAT). */
 export interface HostAddress {
@@ -49,6 +49,12 @@ export interface RtcHostArgs {
     readonly readyAfter?: pulumi.Input<pulumi.Resource>[];
     /** The machine boots with cloud-init: the first step waits until cloud-init has finished. Default false. */
     readonly cloudInit?: boolean;
+    /**
+     * One apt transaction per component, named after it, for components declared one at a time (as a Pulumi
+     * package's provider declares them), so each keeps its own transaction whatever the order. Default false:
+     * components declared at once share one transaction.
+     */
+    readonly transactionPerComponent?: boolean;
 }
 
 /**
@@ -76,7 +82,8 @@ export class RtcHost extends pulumi.ComponentResource {
     /** The host's own steps (identity, packages) run through the same primitive as the components'. */
     private readonly ctx: HostContext;
     /** apt transactions, in order; the last one takes requests until the current turn of the event loop ends. */
-    private readonly packageBatches: { readonly wanted: Set<string>; readonly command: remote.Command; sealed: boolean }[] = [];
+    private readonly packageBatches: { readonly wanted: Set<string>; readonly command: remote.Command; sealed: boolean; readonly requester?: string }[] = [];
+    private readonly transactionPerComponent: boolean;
 
     constructor(name: string, args: RtcHostArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rtc:index:RtcHost", name, {}, opts);
@@ -115,6 +122,7 @@ export class RtcHost extends pulumi.ComponentResource {
             ? [remoteCommand({ ...ctx, after: [] }, "cloud-init", { create: cloudInitWaitScript }, args.readyAfter ?? [])]
             : args.readyAfter ?? [];
         this.ctx = { ...ctx, after: this.readyAfter };
+        this.transactionPerComponent = args.transactionPerComponent ?? false;
         // The server's name is its fqdn, with /etc/hosts to match; destroy gives back the name it had.
         remoteCommand(this.ctx, "identity", { create: resolveAddresses(hostIdentityScript(this.fqdn, this.ipv4[0].private)), delete: restoreIdentityScript() }, this.readyAfter);
         this.registerOutputs({ fqdn: this.fqdn });
@@ -135,15 +143,18 @@ export class RtcHost extends pulumi.ComponentResource {
     /**
      * Asks for packages. Requests made in the same turn of the event loop (every component a program declares
      * at once) land in one apt transaction; a component declared later, after an `await`, gets a further
-     * transaction that runs after the ones before it. The returned resource is the request's transaction.
+     * transaction that runs after the ones before it. With `transactionPerComponent`, each `requester` (a name
+     * unique on the host, such as `turn-<component name>`) has its own transaction. The returned resource is the
+     * request's transaction.
      */
-    requirePackages(packages: readonly string[]): remote.Command {
-        let batch = this.packageBatches.find((b) => !b.sealed);
+    requirePackages(packages: readonly string[], requester?: string): remote.Command {
+        const own = this.transactionPerComponent && requester !== undefined ? requester : undefined;
+        let batch = this.packageBatches.find((b) => !b.sealed && b.requester === own);
         if (!batch) {
             const wanted = new Set<string>();
             const previous = this.packageBatches[this.packageBatches.length - 1]?.command;
             const n = this.packageBatches.length;
-            const id = n === 0 ? "packages" : `packages-${n + 1}`;
+            const id = own !== undefined ? `packages-${own}` : n === 0 ? "packages" : `packages-${n + 1}`;
             const record = `${this.ctx.prefix}-${id}`;
             const script = new Promise<string>((resolve) => setImmediate(() => {
                 batch!.sealed = true;
@@ -151,7 +162,7 @@ export class RtcHost extends pulumi.ComponentResource {
             }));
             // Destroy purges what this transaction installed; packages that were there before stay.
             const command = remoteCommand(this.ctx, id, { create: pulumi.output(script), delete: aptPurgeScript(record) }, previous ? [previous] : this.readyAfter);
-            batch = { wanted, command, sealed: false };
+            batch = { wanted, command, sealed: false, requester: own };
             this.packageBatches.push(batch);
         }
         packages.forEach((p) => batch!.wanted.add(p));

@@ -144,7 +144,7 @@ export class SipProxy extends pulumi.ComponentResource {
 
         // Install
         const packages = host.requirePackages(["mariadb-server", "kamailio", "kamailio-mysql-modules", "kamailio-tls-modules", ...(webSocketPort !== undefined ? ["kamailio-websocket-modules"] : []),
-            ...(args.guests ? ["kamailio-autheph-modules"] : [])]);
+            ...(args.guests ? ["kamailio-autheph-modules"] : [])], `sip-${name}`);
         const ctx: HostContext = { host, parent: this, owner: `SipProxy "${name}"`, prefix: name, after: [packages], retainOnDelete: opts?.retainOnDelete };
 
         // MariaDB: secured, then running

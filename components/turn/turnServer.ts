@@ -141,7 +141,7 @@ export class TurnServer extends pulumi.ComponentResource {
         this.dnsRecords = turnRecords({ domain, hostname, ipv4, ipv6, port, tlsPort: tls?.port });
 
         // Install
-        const packages = host.requirePackages(["coturn", "sqlite3"]);
+        const packages = host.requirePackages(["coturn", "sqlite3"], `turn-${name}`);
         const ctx: HostContext = { host, parent: this, owner: `TurnServer "${name}"`, prefix: name, after: [packages], retainOnDelete: opts?.retainOnDelete };
 
         // Configure

@@ -113,7 +113,7 @@ export class ClickToCall extends pulumi.ComponentResource {
         };
 
         // Install
-        const packages = host.requirePackages(["nginx", "libnginx-mod-http-js"]);
+        const packages = host.requirePackages(["nginx", "libnginx-mod-http-js"], `web-${name}`);
         const ctx: HostContext = { host, parent: this, owner, prefix: name, after: [packages], retainOnDelete: opts?.retainOnDelete };
         // Debian's default site answers on every address; the page answers only on its own.
         const defaultSite = runStep(ctx, {

@@ -107,7 +107,7 @@ export class XmppServer extends pulumi.ComponentResource {
         this.ports = xmppPorts({ clientPort, serverPort, directTls443: args.directTls443Address !== undefined });
 
         // Install
-        const packages = host.requirePackages(["prosody", "lua-unbound"]);
+        const packages = host.requirePackages(["prosody", "lua-unbound"], `xmpp-${name}`);
         const ctx: HostContext = { host, parent: this, owner: `XmppServer "${name}"`, prefix: name, after: [packages], retainOnDelete: opts?.retainOnDelete };
 
         // Configure

@@ -48,7 +48,7 @@ it("the YAML language host is the toolchain's, built from the pulumi-yaml module
     const go = fs.existsSync("/usr/local/go/bin/go") ? "/usr/local/go/bin/go" : "go";
     const info = spawnSync(go, ["version", "-m", path.join(bin, "pulumi-language-yaml")], { env, encoding: "utf8" }).stdout;
     expect(info).toMatch(/path\s+github\.com\/pulumi\/pulumi-yaml\/cmd\/pulumi-language-yaml/);
-    expect(info).toMatch(/mod\s+github\.com\/pulumi\/pulumi-yaml\s+v1\.25\.0\s+h1:/);
+    expect(info).toMatch(/mod\s+github\.com\/pulumi\/pulumi-yaml\s+v1\.38\.1\s+h1:/);
 });
 
 it("runs a YAML program: up, a no-op preview, destroy", () => {

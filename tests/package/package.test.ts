@@ -50,7 +50,7 @@ afterAll(() => {
 
 test("the tarball holds only the library, its shell layer, README, LICENSE and CHANGELOG", () => {
     const files = run("tar", ["-tzf", tarball], tmp).trim().split("\n").map((f) => f.replace(/^package\//, "")).sort();
-    const allowed = /^(bin\/.+\.(js|d\.ts)|bin\/web\/page\/dist\/(index\.html|phone\.html|style\.css)|scripts\/local\/host\.sh|scripts\/local\/install-host-deps\.sh|scripts\/apt-ensure\.sh|README\.md|LICENSE|CHANGELOG\.md|package\.json)$/;
+    const allowed = /^(bin\/.+\.(js|d\.ts)|bin\/web\/page\/dist\/(index\.html|phone\.html|style\.css)|plugin\/(index\.ts|index\.js|package\.json|PulumiPlugin\.yaml|tsconfig\.json)|scripts\/local\/host\.sh|scripts\/local\/install-host-deps\.sh|scripts\/apt-ensure\.sh|README\.md|LICENSE|CHANGELOG\.md|package\.json)$/;
     expect(files.filter((f) => !allowed.test(f))).toEqual([]);
     expect(files.filter((f) => /test|__snapshots__|fixture|toolchain|stacks\/|examples\//.test(f))).toEqual([]);
     for (const must of ["bin/index.js", "bin/index.d.ts", "scripts/local/host.sh", "README.md", "LICENSE", "CHANGELOG.md",

@@ -77,6 +77,19 @@ it("a component made after an await joins the host's next apt transaction", asyn
     expect(scripts.map((t) => /packages='([^']*)'/.exec(t)?.[1])).toEqual(["coturn sqlite3", "lua-unbound prosody"]);
 });
 
+
+it("with transactionPerComponent, each component has its own apt transaction, whatever the order they come in", async () => {
+    const names = async (host: RtcHost, order: "turn-first" | "xmpp-first") => {
+        const make = { turn: () => new TurnServer(`${order}-turn`, { host }), xmpp: () => new XmppServer(`${order}-xmpp`, { host }) };
+        (order === "turn-first" ? [make.turn, make.xmpp] : [make.xmpp, make.turn]).forEach((m) => m());
+        await settle();
+        return registered.filter((r) => r.name.startsWith(`${host.fqdn.split(".")[0]}-packages`))
+            .map((r) => `${r.name.replace(/^[a-z0-9]+-/, "")}: ${/packages='([^']*)'/.exec(String(r.inputs.create))?.[1]}`).sort();
+    };
+    const perComponent = (name: string) => new RtcHost(name, { fqdn: `${name}.falcot.com`, ipv4: ["198.51.100.19"], connection, transactionPerComponent: true });
+    expect(await names(perComponent("pc1"), "turn-first")).toEqual(["packages-turn-turn-first-turn: coturn sqlite3", "packages-xmpp-turn-first-xmpp: lua-unbound prosody"]);
+    expect(await names(perComponent("pc2"), "xmpp-first")).toEqual(["packages-turn-xmpp-first-turn: coturn sqlite3", "packages-xmpp-xmpp-first-xmpp: lua-unbound prosody"]);
+});
 it("types certificates by the ids the caller gave", () => {
     const certs = new RtcCertificates("typed", { certificates: { turn: ["turn-server.falcot.com"], sip: ["sip-proxy.falcot.com"] } });
     expect(Object.keys(certs.certificates).sort()).toEqual(["sip", "turn"]);

@@ -1,0 +1,182 @@
+import { spawnSync, SpawnSyncOptions } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { engineEnv, repoRoot } from "./engine-env";
+
+// The components as a Pulumi package (plugin/), as a YAML user takes them: the library installed as npm
+// installs it, `pulumi package get-schema` and `pulumi package add` on its plugin folder, then
+// examples/yaml with the real engine, offline, against a local test host: preview, up, real clients, a no-op
+// preview, destroy.
+
+const work = fs.mkdtempSync(path.join(os.tmpdir(), "rtc-pkg-"));
+const installed = path.join(work, "node_modules", "pulumi-rtc");
+const plugin = path.join(installed, "plugin");
+const keys = path.join(work, "keys");
+const project = path.join(work, "project");
+const address = "192.0.2.10";
+const hostName = "yaml0";
+const passwords = { roland: "roland's long password", joe: "joe's long password" };
+let env: NodeJS.ProcessEnv = {};
+
+const run = (cmd: string, args: string[], opts: SpawnSyncOptions & { allowFail?: boolean } = {}) => {
+    const r = spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 64 * 1024 * 1024, timeout: 1800000, ...opts });
+    const output = `${r.stdout ?? ""}${r.stderr ?? ""}`;
+    if (r.status !== 0 && !opts.allowFail) throw new Error(`${cmd} ${args.join(" ")} failed (${r.status}):\n${output.slice(-6000)}`);
+    return { code: r.status, stdout: String(r.stdout ?? ""), output };
+};
+const pulumi = (args: string[], opts: { input?: string; allowFail?: boolean; cwd?: string } = {}) =>
+    run("pulumi", [...args, "--non-interactive"], { cwd: opts.cwd ?? project, env, input: opts.input, allowFail: opts.allowFail });
+const ssh = (command: string) => run("ssh", ["-i", path.join(keys, "client"), "-o", "StrictHostKeyChecking=yes", "-o", `UserKnownHostsFile=${path.join(keys, "known_hosts")}`,
+    "-o", "BatchMode=yes", `root@${address}`, command]).stdout;
+
+beforeAll(() => {
+    // The library as npm installs it (compiled into bin/, beside plugin/), resolving its dependencies from the repo.
+    fs.mkdirSync(installed, { recursive: true });
+    run("npx", ["tsc", "-p", "tsconfig.build.json", "--outDir", path.join(installed, "bin")], { cwd: repoRoot });
+    fs.copyFileSync(path.join(repoRoot, "package.json"), path.join(installed, "package.json"));
+    for (const f of ["index.ts", "package.json", "PulumiPlugin.yaml", "tsconfig.json"]) fs.cpSync(path.join(repoRoot, "plugin", f), path.join(plugin, f));
+    fs.symlinkSync(path.join(repoRoot, "node_modules"), path.join(installed, "node_modules"));
+    // As `npm run build` makes plugin/index.js: strict, against the built library's declarations.
+    run("npx", ["tsc", "-p", path.join(plugin, "tsconfig.json")], { cwd: repoRoot });
+    fs.mkdirSync(path.join(work, "state"));
+    env = { ...engineEnv({ PULUMI_RTC_STATE_DIR: path.join(work, "state") }), PULUMI_CONFIG_PASSPHRASE: "this test's own passphrase" };
+}, 600000);
+
+afterAll(() => {
+    if (fs.existsSync(path.join(project, "Pulumi.yaml"))) pulumi(["destroy", "--yes", "--skip-preview"], { allowFail: true });
+    run("bash", [path.join(repoRoot, "scripts/local/host.sh"), "delete", hostName], { allowFail: true, timeout: 300000 });
+    fs.rmSync(work, { recursive: true, force: true });
+}, 1800000);
+
+type Schema = { name: string; resources: Record<string, { isComponent?: boolean; inputProperties: Record<string, unknown>; requiredInputs?: string[]; properties: Record<string, unknown> }>; types: Record<string, { properties: Record<string, unknown> }> };
+
+it("get-schema: every component with its inputs and outputs, and the plain types they take", () => {
+    const schema = JSON.parse(run("pulumi", ["package", "get-schema", plugin], { env }).stdout) as Schema;
+    expect(schema.name).toBe("rtc");
+    const shape = (token: string) => ({
+        component: schema.resources[token]?.isComponent,
+        inputs: Object.keys(schema.resources[token]?.inputProperties ?? {}).sort(),
+        required: [...(schema.resources[token]?.requiredInputs ?? [])].sort(),
+        outputs: Object.keys(schema.resources[token]?.properties ?? {}).sort(),
+    });
+    expect(Object.keys(schema.resources).sort()).toEqual(["rtc:index:RtcDnsZone", "rtc:index:SipProxy", "rtc:index:TurnServer", "rtc:index:XmppServer"]);
+    expect(shape("rtc:index:TurnServer")).toEqual({
+        component: true,
+        inputs: ["adminUsers", "certificate", "domain", "extraDeniedPeerRanges", "host", "hostname", "ipv4", "ipv6", "port", "realm", "relayPorts", "staticAuthSecret", "tlsPort", "userDb", "users"],
+        required: ["host"],
+        outputs: ["configText", "dnsRecords", "hostname", "realm", "restUris"],
+    });
+    expect(shape("rtc:index:SipProxy")).toEqual({
+        component: true,
+        inputs: ["certificate", "databasePassword", "domain", "guests", "host", "hostname", "ipv4", "ipv6", "port", "sipDomain", "tls443Address", "tlsPort", "users", "webSocketPort"],
+        required: ["host"],
+        outputs: ["caCertPem", "dnsRecords", "hostname", "sipDomain", "webSocketUrl"],
+    });
+    expect(shape("rtc:index:XmppServer")).toEqual({
+        component: true,
+        inputs: ["admins", "certificate", "clientPort", "directTls443Address", "domains", "host", "hostname", "ipv4", "ipv6", "muc", "serverPort", "users"],
+        required: ["host"],
+        outputs: ["caCertPem", "dnsRecords", "domains", "hostname"],
+    });
+    expect(shape("rtc:index:RtcDnsZone")).toEqual({
+        component: true,
+        inputs: ["backend", "bindHost", "domain", "hostmaster", "nameServers", "recordSets", "records", "ttl", "zoneId"],
+        required: ["domain"],
+        outputs: ["records", "zoneText"],
+    });
+    expect(Object.keys(schema.types).sort()).toEqual(["rtc:index:Certificate", "rtc:index:DnsRecord", "rtc:index:Host", "rtc:index:HostConnection", "rtc:index:NameServer",
+        "rtc:index:PortRange", "rtc:index:SipGuests", "rtc:index:TurnUserDb", "rtc:index:User", "rtc:index:XmppUser"]);
+    expect(Object.keys(schema.types["rtc:index:Host"].properties).sort()).toEqual(["connection", "fqdn", "ipv4", "ipv6"]);
+    expect(JSON.stringify(schema.resources["rtc:index:RtcDnsZone"].inputProperties.backend)).toContain("zonefile");
+});
+
+it("a bad value fails at preview, naming the component, the field and the fix, and nothing is applied", () => {
+    const bad = path.join(work, "bad");
+    fs.mkdirSync(bad);
+    fs.writeFileSync(path.join(bad, "Pulumi.yaml"), ["name: rtc-bad", "runtime: yaml", "resources:", "  zone:", "    type: rtc:RtcDnsZone", "    properties:",
+        "      domain: falcot.com", "      backend: bnd", ""].join("\n"));
+    pulumi(["package", "add", plugin], { cwd: bad });
+    pulumi(["stack", "init", "bad"], { cwd: bad });
+    const preview = pulumi(["preview"], { cwd: bad, allowFail: true });
+    expect(preview.code).not.toBe(0);
+    expect(preview.output).toContain('RtcDnsZone "zone": backend is "bnd". Fix: use zonefile, cloudflare or bind');
+    const up = pulumi(["up", "--yes", "--skip-preview"], { cwd: bad, allowFail: true });
+    expect(up.code).not.toBe(0);
+    expect(pulumi(["stack", "export"], { cwd: bad }).stdout).not.toContain("rtc:index:RtcDnsZone");
+});
+
+describe("examples/yaml on a local test host", () => {
+    let upOutput = "";
+
+    beforeAll(() => {
+        fs.mkdirSync(keys, { mode: 0o700 });
+        for (const k of ["client", "host"]) run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", `rtc-yaml-${k}`, "-f", path.join(keys, k)]);
+        run("bash", [path.join(repoRoot, "scripts/local/host.sh"), "create"], { timeout: 600000, input: JSON.stringify({
+            name: hostName, ipv4: [address], hostGateway4: "192.0.2.1",
+            authorizedKey: fs.readFileSync(path.join(keys, "client.pub"), "utf8").trim(), hostKeyPrivate: fs.readFileSync(path.join(keys, "host"), "utf8"),
+        }) });
+        fs.writeFileSync(path.join(keys, "known_hosts"), `${address} ${fs.readFileSync(path.join(keys, "host.pub"), "utf8").trim()}\n`);
+
+        // As examples/yaml says, with the package added from where npm installed it.
+        fs.cpSync(path.join(repoRoot, "examples/yaml"), project, { recursive: true });
+        pulumi(["package", "add", plugin]);
+        pulumi(["stack", "init", "dev"]);
+        pulumi(["config", "set", "address", address]);
+        pulumi(["config", "set", "hostKey"], { input: run("ssh-keyscan", ["-t", "ed25519", address]).stdout });
+        pulumi(["config", "set", "--secret", "sshPrivateKey"], { input: fs.readFileSync(path.join(keys, "client"), "utf8") });
+        pulumi(["config", "set", "--secret", "rolandPassword"], { input: passwords.roland });
+        pulumi(["config", "set", "--secret", "joePassword"], { input: passwords.joe });
+    }, 1800000);
+
+    it("pulumi package add records the package in Pulumi.yaml", () => {
+        expect(fs.readFileSync(path.join(project, "Pulumi.yaml"), "utf8")).toMatch(new RegExp(`packages:\\s+rtc: ${plugin.replace(/[.]/g, "\\.")}`));
+    });
+
+    it("preview shows the four components and their steps", () => {
+        const preview = pulumi(["preview"]).output;
+        for (const t of ["rtc:index:TurnServer", "rtc:index:SipProxy", "rtc:index:XmppServer", "rtc:index:RtcDnsZone", "rtc:index:RtcHost", "command:remote:Command"]) expect(preview).toContain(t);
+        expect(preview).not.toContain(passwords.roland);
+    });
+
+    it("up stands the services up: STUN, SRV from BIND, the daemons running", () => {
+        upOutput = pulumi(["up", "--yes", "--skip-preview"]).output;
+        expect(run("turnutils_stunclient", ["-p", "3478", address]).output).toMatch(/UDP reflexive addr/);
+        expect(run("turnutils_uclient", ["-y", "-n", "3", "-m", "1", "-l", "100", "-u", "roland", "-w", passwords.roland, "-p", "3478", address], { timeout: 60000 }).output).toMatch(/Total lost packets 0 /);
+        expect(run("dig", [`@${address}`, "+short", "_sips._tcp.sip.falcot.com", "SRV"]).stdout).toContain("5061 sip-proxy.falcot.com.");
+        expect(run("dig", [`@${address}`, "+short", "_xmpp-client._tcp.falcot.com", "SRV"]).stdout).toContain("5222 xmpp-gw.falcot.com.");
+        expect(ssh("systemctl is-active coturn kamailio mariadb prosody named").trim().split("\n")).toEqual(["active", "active", "active", "active", "active"]);
+        expect(ssh("hostname").trim()).toBe("server1.falcot.com");
+        const ca = path.join(work, "xmpp-ca.pem");
+        fs.writeFileSync(ca, pulumi(["stack", "output", "xmppCaCertPem"]).stdout.trim());
+        const xmpp = run("openssl", ["s_client", "-connect", `${address}:5222`, "-starttls", "xmpp", "-xmpphost", "falcot.com", "-CAfile", ca, "-verify_return_error", "-verify_hostname", "falcot.com"], { input: "", allowFail: true, timeout: 30000 });
+        expect(xmpp.output).toMatch(/Verify return code: 0 \(ok\)/);
+    });
+
+    it("one RtcHost for the four components, each with its own apt transaction", () => {
+        const resources = (JSON.parse(pulumi(["stack", "export"]).stdout) as { deployment: { resources: { urn: string; type: string }[] } }).deployment.resources;
+        expect(resources.filter((r) => r.type === "rtc:index:RtcHost").map((r) => r.urn.split("::").pop())).toEqual(["server1.falcot.com"]);
+        expect(resources.filter((r) => /::server1\.falcot\.com-packages/.test(r.urn)).map((r) => r.urn.split("::").pop()).sort())
+            .toEqual(["server1.falcot.com-packages-dns-zone", "server1.falcot.com-packages-sip-sip", "server1.falcot.com-packages-turn-turn", "server1.falcot.com-packages-xmpp-xmpp"]);
+    });
+
+    it("no password or private key in the state or in what up printed", () => {
+        const state = fs.readdirSync(path.join(work, "state"), { recursive: true }).map(String).filter((f) => fs.statSync(path.join(work, "state", f)).isFile())
+            .map((f) => fs.readFileSync(path.join(work, "state", f), "utf8")).join("\n");
+        const key = fs.readFileSync(path.join(keys, "client"), "utf8").split("\n")[1];
+        for (const secret of [passwords.roland, passwords.joe, key]) {
+            expect(state).not.toContain(secret);
+            expect(upOutput).not.toContain(secret);
+        }
+    });
+
+    it("a second preview changes nothing", () => {
+        expect(pulumi(["preview", "--expect-no-changes"]).code).toBe(0);
+    });
+
+    it("destroy removes the services and gives the host its packages back", () => {
+        pulumi(["destroy", "--yes", "--skip-preview"]);
+        expect(ssh("dpkg-query -W -f='${db:Status-Status} ${Package}\\n' coturn kamailio prosody bind9 mariadb-server 2>/dev/null | grep '^installed' || true").trim()).toBe("");
+        expect(ssh("hostname").trim()).not.toBe("server1.falcot.com");
+    });
+});

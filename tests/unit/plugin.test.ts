@@ -1,0 +1,104 @@
+import * as pulumi from "@pulumi/pulumi";
+import { RtcDnsZone, SipProxy, TurnServer, XmppServer } from "../../plugin/index";
+
+// The package's components (plugin/) under mocks, given args as the engine gives them: plain values, or an
+// Output where an arg holds a secret. The engine tier runs them for real, and type-checks plugin/ against a
+// build (tests/engine/package.test.ts); jest maps its `../bin` to the sources.
+
+interface Registered { type: string; name: string; parent?: string; inputs: Record<string, unknown> }
+const registered: Registered[] = [];
+
+beforeAll(() => pulumi.runtime.setMocks({
+    newResource: (a) => {
+        registered.push({ type: a.type, name: a.name, inputs: a.inputs });
+        return { id: `${a.name}-id`, state: { ...a.inputs, stdout: "rev" } };
+    },
+    call: (a) => a.inputs,
+}, "test", "test", true));
+
+/** Waits until the mocks have seen no new resource for 100 ms (at most 10 s). */
+async function settle(): Promise<void> {
+    let last = -1;
+    for (let quiet = 0, waited = 0; quiet < 5 && waited < 10000; waited += 20) {
+        await new Promise((r) => setTimeout(r, 20));
+        quiet = registered.length === last ? quiet + 1 : 0;
+        last = registered.length;
+    }
+}
+const valueOf = <T>(o: pulumi.Output<T>): Promise<T> => (o as unknown as { promise(): Promise<T> }).promise();
+const hostKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMIRNQVkSFSnzUJbfBqupWB71rjO2z/fMQiZvQ1ccYjw";
+const host = (fqdn: string, address = "198.51.100.19") => ({ fqdn, ipv4: [address], connection: { privateKey: "test-key", hostKey } });
+// As the engine hands over an arg that holds a secret: the whole arg is one secret Output.
+const asEngineGives = <T>(v: T) => pulumi.secret(v) as unknown as T;
+
+it("builds the library components from plain args and Output args alike, on one RtcHost per fqdn", async () => {
+    const turn = new TurnServer("turn", { host: asEngineGives(host("one.falcot.com")), users: asEngineGives([{ name: "roland", password: "roland's long password" }]) });
+    const sip = new SipProxy("sip", { host: host("one.falcot.com"), webSocketPort: 8443 });
+    const xmpp = new XmppServer("xmpp", { host: host("one.falcot.com"), users: [{ jid: "joe@falcot.com", password: "joe's long password" }] });
+    expect(await valueOf(turn.hostname)).toBe("turn-server.falcot.com");
+    expect(await valueOf(turn.configText)).toContain("listening-ip=198.51.100.19");
+    expect(await valueOf(sip.webSocketUrl)).toBe("wss://sip-proxy.falcot.com:8443");
+    expect(await valueOf(xmpp.domains)).toEqual(["falcot.com"]);
+    expect(await valueOf(turn.dnsRecords)).toContainEqual({ type: "SRV", name: "_turn._udp.falcot.com", priority: 0, weight: 1, port: 3478, target: "turn-server.falcot.com" });
+    await settle();
+    const hosts = registered.filter((r) => r.type === "rtc:index:RtcHost").map((r) => r.name);
+    expect(hosts).toEqual(["one.falcot.com"]);
+    expect(registered.filter((r) => r.name.startsWith("one.falcot.com-packages")).map((r) => r.name).sort())
+        .toEqual(["one.falcot.com-packages-sip-sip", "one.falcot.com-packages-turn-turn", "one.falcot.com-packages-xmpp-xmpp"]);
+});
+
+it("the outputs of a component with secret args are not secret themselves", async () => {
+    const turn = new TurnServer("turn-secret", { host: asEngineGives(host("two.falcot.com", "198.51.100.29")), staticAuthSecret: asEngineGives("c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0") });
+    expect(await (turn.hostname as unknown as { isSecret: Promise<boolean> }).isSecret).toBe(false);
+    expect(await valueOf(turn.restUris)).toContain("turn:turn-server.falcot.com:3478?transport=udp");
+});
+
+it("a zone takes the services' record lists as they are, and publishes them", async () => {
+    const turn = new TurnServer("turn-z", { host: host("three.falcot.com", "198.51.100.39") });
+    const zone = new RtcDnsZone("zone", {
+        domain: "falcot.com",
+        nameServers: [{ name: "ns.example.net" }],
+        records: [{ type: "A", name: "three.falcot.com", address: "198.51.100.39" }],
+        recordSets: [turn.dnsRecords as unknown as never],
+    });
+    const text = await valueOf(zone.zoneText);
+    expect(text).toMatch(/_turn\._udp\s+IN SRV\s+0 1 3478 turn-server\.falcot\.com\./);
+    expect(text).toMatch(/three\s+IN A\s+198\.51\.100\.39/);
+});
+
+describe("bad args fail with the component, the field and the fix", () => {
+    const fails = (make: () => unknown, message: string) => expect(make).toThrow(message);
+
+    it("an unknown backend", () => fails(() => new RtcDnsZone("bad-backend", { domain: "falcot.com", backend: "bnd" }),
+        'RtcDnsZone "bad-backend": backend is "bnd". Fix: use zonefile, cloudflare or bind'));
+    it("bind without its host", () => fails(() => new RtcDnsZone("no-host", { domain: "falcot.com", backend: "bind" }),
+        'RtcDnsZone "no-host": bindHost is missing for backend bind. Fix: give the host that serves the zone'));
+    it("a record without the fields of its type", () => fails(() => new RtcDnsZone("bad-srv", { domain: "falcot.com", records: [{ type: "SRV", name: "_sip._udp.falcot.com", target: "sip.falcot.com" }] }),
+        'RtcDnsZone "bad-srv": records[0] is a SRV record of _sip._udp.falcot.com without priority, weight, port. Fix: give priority, weight, port, target'));
+    it("a record of an unknown type", () => fails(() => new RtcDnsZone("bad-type", { domain: "falcot.com", records: [{ type: "TXT", name: "falcot.com" }] }),
+        'RtcDnsZone "bad-type": records[0].type is "TXT". Fix: use A, AAAA, SRV or NAPTR'));
+    it("an unknown user database", () => fails(() => new TurnServer("bad-db", { host: host("four.falcot.com", "198.51.100.49"), userDb: { kind: "sqlite3" } }),
+        'TurnServer "bad-db": userDb.kind is "sqlite3". Fix: use sqlite, mysql, postgresql or redis'));
+    it("one fqdn described two ways", () => {
+        new TurnServer("first", { host: host("five.falcot.com", "198.51.100.59") });
+        fails(() => new SipProxy("second", { host: host("five.falcot.com", "198.51.100.60") }),
+            'SipProxy "second": host describes five.falcot.com unlike TurnServer "first" does. Fix: give every component on five.falcot.com the same host');
+    });
+    it("the library's own checks, as for a TypeScript caller", () => fails(() => new TurnServer("bad-port", { host: host("six.falcot.com", "198.51.100.69"), port: 70000 }),
+        'TurnServer "bad-port": port'));
+});
+
+it("a bad value in an arg that holds a secret fails once the value is known, with the same message", async () => {
+    // The engine reports the first rejection it awaits; no other may go unhandled (it would end the provider).
+    const unobserved: unknown[] = [];
+    const sink = (e: unknown) => unobserved.push(e);
+    process.on("unhandledRejection", sink);
+    try {
+        const turn = new TurnServer("late-bad", { host: asEngineGives(host("seven.falcot.com", "198.51.100.79")), userDb: { kind: "sqlite3" } });
+        await expect(valueOf(turn.hostname)).rejects.toThrow('TurnServer "late-bad": userDb.kind is "sqlite3". Fix: use sqlite, mysql, postgresql or redis');
+    } finally {
+        await new Promise((r) => setTimeout(r, 200));
+        process.off("unhandledRejection", sink);
+    }
+    expect(unobserved).toEqual([]);
+});

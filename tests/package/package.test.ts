@@ -5,6 +5,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { engineEnv } from "../engine/engine-env";
 
 const root = path.resolve(__dirname, "../..");
 const SETUP_TIMEOUT = 15 * 60 * 1000;
@@ -53,7 +54,7 @@ test("the tarball holds only the library, its shell layer, README, LICENSE and C
     const allowed = /^(bin\/.+\.(js|d\.ts)|bin\/web\/page\/dist\/(index\.html|phone\.html|style\.css)|plugin\/(index\.ts|index\.js|package\.json|PulumiPlugin\.yaml|tsconfig\.json)|scripts\/local\/host\.sh|scripts\/local\/install-host-deps\.sh|scripts\/apt-ensure\.sh|README\.md|LICENSE|CHANGELOG\.md|package\.json)$/;
     expect(files.filter((f) => !allowed.test(f))).toEqual([]);
     expect(files.filter((f) => /test|__snapshots__|fixture|toolchain|stacks\/|examples\//.test(f))).toEqual([]);
-    for (const must of ["bin/index.js", "bin/index.d.ts", "scripts/local/host.sh", "README.md", "LICENSE", "CHANGELOG.md",
+    for (const must of ["bin/index.js", "bin/index.d.ts", "plugin/PulumiPlugin.yaml", "plugin/index.ts", "plugin/index.js", "scripts/local/host.sh", "README.md", "LICENSE", "CHANGELOG.md",
         "bin/web/njs/config.js", "bin/web/page/dist/click-to-call.js", "bin/web/page/dist/index.html", "bin/web/page/dist/phone.html"]) expect(files).toContain(must);
     expect(files.filter((f) => f.startsWith("bin/web/page/") && !f.startsWith("bin/web/page/dist/"))).toEqual([]);
     expect(files.length).toBeLessThan(100);
@@ -139,3 +140,10 @@ test("the README's cloud-host example type-checks and runs under mocks once the 
     }
     expect(out.exports).toEqual(["sshKeys"]);
 }, SETUP_TIMEOUT);
+
+test("the Pulumi package inside it gives its schema where npm installed it", () => {
+    const plugin = path.join(consumer, "node_modules/pulumi-rtc/plugin");
+    const schema = JSON.parse(execFileSync("pulumi", ["package", "get-schema", plugin], { env: engineEnv(), encoding: "utf8", maxBuffer: 16 * 1024 * 1024 })) as { name: string; resources: Record<string, unknown> };
+    expect(schema.name).toBe("rtc");
+    expect(Object.keys(schema.resources).sort()).toEqual(["rtc:index:RtcDnsZone", "rtc:index:SipProxy", "rtc:index:TurnServer", "rtc:index:XmppServer"]);
+});

@@ -6,6 +6,10 @@ cd "$(dirname "$0")/.."
 version=1.7.12
 bin="${PULUMI_RTC_CACHE:-$HOME/.cache/pulumi-rtc}/tools/actionlint-$version/actionlint"
 if [ ! -x "$bin" ]; then
-  GOBIN="$(dirname "$bin")" GOFLAGS=-mod=mod go install "github.com/rhysd/actionlint/cmd/actionlint@v$version" >&2
+  # The build's own chatter (go: downloading ...) only when it fails: the output is actionlint's findings.
+  log="$(mktemp)"
+  GOBIN="$(dirname "$bin")" GOFLAGS=-mod=mod go install "github.com/rhysd/actionlint/cmd/actionlint@v$version" >"$log" 2>&1 \
+    || { cat "$log" >&2; rm -f "$log"; exit 1; }
+  rm -f "$log"
 fi
 exec "$bin" -shellcheck "$(command -v shellcheck || echo '')" "$@"

@@ -4,10 +4,17 @@ import { refuseControlCharacters } from "../common/plainText";
 import { PortRule, port } from "../common/ports";
 
 /** What coturn listens on: STUN/TURN over UDP and TCP, TLS and DTLS on the TLS port, and the relay range. */
-export function turnPorts(p: { readonly port: number; readonly tlsPort?: number; readonly relayPorts: { readonly min: number; readonly max: number } }): PortRule[] {
+/**
+ * The ports coturn listens on. With `alternates` (two or more addresses of one family) coturn also listens on the
+ * next port of each for RFC 5780 NAT discovery, which clients reach at the other address.
+ */
+export function turnPorts(p: { readonly port: number; readonly tlsPort?: number; readonly relayPorts: { readonly min: number; readonly max: number }; readonly alternates?: boolean }): PortRule[] {
+    const listeners = (n: number, what: string) => [port("udp", n, what), port("tcp", n, what)];
     return [
-        port("udp", p.port, "STUN/TURN"), port("tcp", p.port, "STUN/TURN"),
-        ...(p.tlsPort !== undefined ? [port("tcp", p.tlsPort, "TURN over TLS"), port("udp", p.tlsPort, "TURN over DTLS")] : []),
+        ...listeners(p.port, "STUN/TURN"),
+        ...(p.tlsPort !== undefined ? listeners(p.tlsPort, "TURN over TLS and DTLS") : []),
+        ...(p.alternates ? listeners(p.port + 1, "STUN RFC 5780 alternate") : []),
+        ...(p.alternates && p.tlsPort !== undefined ? listeners(p.tlsPort + 1, "TURN over TLS and DTLS, RFC 5780 alternate") : []),
         { protocol: "udp", from: p.relayPorts.min, to: p.relayPorts.max, purpose: "TURN relay" },
     ];
 }

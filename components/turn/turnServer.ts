@@ -135,7 +135,9 @@ export class TurnServer extends pulumi.ComponentResource {
         this.hostname = hostname;
         this.realm = realm;
         this.ipv4 = ipv4;
-        this.ports = [...turnPorts({ port, tlsPort: tls?.port, relayPorts }), ...(restConfig ? turnPorts({ port: rest.port, tlsPort: restConfig.tls?.port, relayPorts: rest.relayPorts }) : [])];
+        const alternates = ipv4.length >= 2 || ipv6.length >= 2;
+        this.ports = [...turnPorts({ port, tlsPort: tls?.port, relayPorts, alternates }),
+            ...(restConfig ? turnPorts({ port: rest.port, tlsPort: restConfig.tls?.port, relayPorts: rest.relayPorts, alternates }) : [])];
         const restListener = restConfig ?? (args.staticAuthSecret !== undefined ? config : undefined);
         this.restUris = restListener && turnUris(hostname, restListener.port, restListener.tls?.port);
         this.dnsRecords = turnRecords({ domain, hostname, ipv4, ipv6, port, tlsPort: tls?.port });

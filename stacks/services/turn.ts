@@ -11,10 +11,13 @@ const hasTurnUsers = (config: FalcotConfig) => Object.values(config.users).some(
 
 export const turn = serviceEntry({
     certificateNames: (domain) => [`turn-server.${domain}`],
-    ports: (plan, config) => [
-        ...turnPorts({ port: turnDefaults.port, tlsPort: plan.turn?.tlsPort ?? turnDefaults.tlsPort, relayPorts: turnDefaults.relayPorts }),
-        ...(config.turnRestCredentials && hasTurnUsers(config) ? turnPorts(turnDefaults.rest) : []),
-    ],
+    ports: (plan, config) => {
+        const alternates = (plan.turn?.ipv4.length ?? 0) >= 2;
+        return [
+            ...turnPorts({ port: turnDefaults.port, tlsPort: plan.turn?.tlsPort ?? turnDefaults.tlsPort, relayPorts: turnDefaults.relayPorts, alternates }),
+            ...(config.turnRestCredentials && hasTurnUsers(config) ? turnPorts({ ...turnDefaults.rest, alternates }) : []),
+        ];
+    },
     make: ({ host, config, plan, certificate, usersOf, secrets }) => new TurnServer("turn", {
         host,
         domain: config.domain,

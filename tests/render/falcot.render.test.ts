@@ -3,6 +3,8 @@ import * as os from "os";
 import * as path from "path";
 import { assertOk, checkKamailio, checkProsody, checkZone, stunBinding, withOverlay } from "./support/debian-tools";
 import { selfSigned } from "./support/fixture-host";
+import { turnPorts } from "../../components/turn/render";
+import { turnDefaults } from "../../components/turn/turnServer";
 
 // The render tier: the files synth writes for the Falcot stack, checked by the real Debian tools.
 
@@ -47,10 +49,13 @@ describe.each(["standard", "port443"])("Falcot %s layout, checked by Debian's ow
         expect(r.output).not.toMatch(/error/i);
     });
 
-    it("coturn starts on the generated turnserver.conf and answers a STUN binding on each address", async () => {
+    it("coturn starts on the generated turnserver.conf, answers a STUN binding on each address, and listens on exactly the ports firewalls open for it", async () => {
         const expected = layout === "port443" ? ["198.51.100.19"] : addrs.ipv4;
         const r = assertOk(await stunBinding(host, { ipv4: expected, ipv6: [] }), "turnserver");
         expect(Object.keys(r.reflexive).sort()).toEqual(expected);
+        const declared = turnPorts({ port: 3478, tlsPort: layout === "port443" ? 443 : 5349, relayPorts: turnDefaults.relayPorts, alternates: expected.length >= 2 })
+            .filter((p) => p.purpose !== "TURN relay").map((p) => `${p.protocol} ${p.from}`);
+        expect(r.listening).toEqual([...new Set(declared)].sort());
     });
 });
 

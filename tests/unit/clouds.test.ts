@@ -35,7 +35,13 @@ function portsListenedOn(file: (p: string) => string): string[] {
     const turn = file("etc/turnserver.conf");
     const value = (k: string) => new RegExp(`^${k}=(\\d+)$`, "m").exec(turn)?.[1];
     const ports = new Set<string>(["tcp 22"]);
-    for (const p of [value("listening-port"), value("tls-listening-port")]) if (p) { ports.add(`tcp ${p}`); ports.add(`udp ${p}`); }
+    // With two addresses of one family coturn also listens on the next port of each (RFC 5780; the render tier
+    // sees it do so).
+    const ips = [...turn.matchAll(/^listening-ip=(\S+)$/gm)].map((m) => m[1]);
+    const alternates = ips.filter((a) => !a.includes(":")).length >= 2 || ips.filter((a) => a.includes(":")).length >= 2;
+    for (const p of [value("listening-port"), value("tls-listening-port")]) {
+        for (const n of p ? [Number(p), ...(alternates ? [Number(p) + 1] : [])] : []) { ports.add(`tcp ${n}`); ports.add(`udp ${n}`); }
+    }
     ports.add(`udp ${value("min-port")}-${value("max-port")}`);
     for (const m of file("etc/kamailio/kamailio-local.cfg").matchAll(/^listen=(udp|tcp|tls):\S+:(\d+)/gm)) ports.add(`${m[1] === "udp" ? "udp" : "tcp"} ${m[2]}`);
     for (const m of file("etc/prosody/prosody.cfg.lua").matchAll(/^(?:c2s_ports|s2s_ports|c2s_direct_tls_ports) = \{ ([\d, ]+) \}/gm)) {

@@ -370,6 +370,8 @@ export async function checkZone(zoneFile: string, origin: string): Promise<ToolR
 export interface StunResult extends ToolResult {
   /** IPv4 address (listening-ip) -> reflexive "ip:port" turnutils_stunclient got */
   reflexive: Record<string, string>;
+  /** What turnserver listened on, as sorted unique `udp PORT` / `tcp PORT`. */
+  listening: string[];
 }
 
 /** User/Group/AmbientCapabilities from etc/systemd/system/coturn.service.d/*.conf in hostDir. */
@@ -449,6 +451,7 @@ for i in $(seq ${tries}); do
 done
 if [ -z "$up" ]; then cat $log | uniq | head -200; echo "[harness] turnserver did not listen on all of: ${waitFor.join(" ")}"; ss -H -nlu; exit 1; fi
 rc=0
+echo "[listening]"; ss -H -nlut | awk '{print $1, $5}' | sort -u; echo "[/listening]"
 ${addrs.ipv4.map((a) => `echo "[stun ${a}]"; timeout 5 turnutils_stunclient -p ${port} ${q(a)} 2>&1 || rc=1`).join("\n")}
 kill $pid; wait $pid
 echo "[harness] turnserver log:"; cat $log
@@ -468,5 +471,7 @@ exit $rc
     if (m) reflexive[a] = m[1];
   }
   const ok = r.ok && addrs.ipv4.every((a) => reflexive[a]);
-  return { ...r, ok, reflexive };
+  const sockets = /\[listening\]\n([\s\S]*?)\[\/listening\]/.exec(r.output)?.[1] ?? "";
+  const listening = [...new Set(sockets.trim().split("\n").filter(Boolean).map((l) => { const [proto, local] = l.split(" "); return `${proto} ${local.slice(local.lastIndexOf(":") + 1)}`; }))].sort();
+  return { ...r, ok, reflexive, listening };
 }

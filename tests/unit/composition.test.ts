@@ -4,32 +4,13 @@ import { RtcDnsZone } from "../../components/dns/rtcDnsZone";
 import { RtcHost } from "../../components/host/rtcHost";
 import { TurnServer } from "../../components/turn/turnServer";
 import { XmppServer } from "../../components/xmpp/xmppServer";
-import { seedHost } from "./helpers";
+import { recordResources, seedHost } from "./helpers";
 import { addressText, fillAddresses } from "../../components/common/addresses";
 
 // How components compose in a program a user writes: several hosts, several components on one host,
 // components made after an `await`, and the types a caller sees.
 
-interface Registered { type: string; name: string; inputs: Record<string, unknown> }
-const registered: Registered[] = [];
-
-beforeAll(() => pulumi.runtime.setMocks({
-    newResource: (a) => {
-        registered.push({ type: a.type, name: a.name, inputs: a.inputs });
-        return { id: `${a.name}-id`, state: { ...a.inputs, stdout: "rev" } };
-    },
-    call: (a) => a.inputs,
-}, "test", "test", true));
-
-/** Waits until the mocks have seen no new resource for 100 ms (at most 10 s): a loaded machine is slow. */
-async function settle(): Promise<void> {
-    let last = -1;
-    for (let quiet = 0, waited = 0; quiet < 5 && waited < 10000; waited += 20) {
-        await new Promise((r) => setTimeout(r, 20));
-        quiet = registered.length === last ? quiet + 1 : 0;
-        last = registered.length;
-    }
-}
+const { registered, settle } = recordResources();
 const named = (prefix: string) => registered.filter((r) => r.name.startsWith(prefix)).map((r) => r.name).sort();
 const connection = { host: "198.51.100.19", user: "root", hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMIRNQVkSFSnzUJbfBqupWB71rjO2z/fMQiZvQ1ccYjw" };
 

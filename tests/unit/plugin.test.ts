@@ -1,30 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { RtcDnsZone, SipProxy, TurnServer, XmppServer } from "../../plugin/index";
+import { recordResources } from "./helpers";
 
 // The package's components (plugin/) under mocks, given args as the engine gives them: plain values, or an
 // Output where an arg holds a secret. The engine tier runs them for real, and type-checks plugin/ against a
 // build (tests/engine/package.test.ts); jest maps its `../bin` to the sources.
 
-interface Registered { type: string; name: string; parent?: string; inputs: Record<string, unknown> }
-const registered: Registered[] = [];
-
-beforeAll(() => pulumi.runtime.setMocks({
-    newResource: (a) => {
-        registered.push({ type: a.type, name: a.name, inputs: a.inputs });
-        return { id: `${a.name}-id`, state: { ...a.inputs, stdout: "rev" } };
-    },
-    call: (a) => a.inputs,
-}, "test", "test", true));
-
-/** Waits until the mocks have seen no new resource for 100 ms (at most 10 s). */
-async function settle(): Promise<void> {
-    let last = -1;
-    for (let quiet = 0, waited = 0; quiet < 5 && waited < 10000; waited += 20) {
-        await new Promise((r) => setTimeout(r, 20));
-        quiet = registered.length === last ? quiet + 1 : 0;
-        last = registered.length;
-    }
-}
+const { registered, settle } = recordResources();
 const valueOf = <T>(o: pulumi.Output<T>): Promise<T> => (o as unknown as { promise(): Promise<T> }).promise();
 const hostKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMIRNQVkSFSnzUJbfBqupWB71rjO2z/fMQiZvQ1ccYjw";
 const host = (fqdn: string, address = "198.51.100.19") => ({ fqdn, ipv4: [address], connection: { privateKey: "test-key", hostKey } });

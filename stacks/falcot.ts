@@ -1,3 +1,4 @@
+import { createHmac } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { local } from "@pulumi/command";
 import { RtcCertificates } from "../components/certs/rtcCertificates";
@@ -68,11 +69,13 @@ export function falcotStack(config: FalcotConfig, secrets: FalcotSecrets): Falco
         if (made.ssh) ssh[name] = made.ssh;
     }
 
-    // Passwords: from secret config, or made here for throw-away environments
-    // (a password set in config wins over a generated one, so one user's password can be changed alone)
+    // Passwords: from secret config, or, for throw-away environments, derived from one key made here, so that
+    // users add no resource (a password set in config wins over a derived one, so one can be changed alone).
     const passwords = config.generatePasswords
-        ? pulumi.secret(pulumi.all([secrets.passwords, pulumi.all(Object.fromEntries(Object.keys(config.users).map((u) => [u, generatedPassword(u)])))])
-            .apply(([given, made]) => ({ ...(made as Record<string, string>), ...Object.fromEntries(Object.entries(given ?? {}).filter(([, v]) => !!v)) })))
+        ? pulumi.secret(pulumi.all([secrets.passwords, generatedPassword("key", 32)]).apply(([given, key]) => ({
+            ...Object.fromEntries(Object.keys(config.users).map((u) => [u, derivedPassword(key, u)])),
+            ...Object.fromEntries(Object.entries(given ?? {}).filter(([, v]) => !!v)),
+        })))
         : secrets.passwords;
     const usersOf = (service: UserService) => Object.entries(config.users)
         .filter(([, u]) => u.services.includes(service))
@@ -108,6 +111,13 @@ export function falcotStack(config: FalcotConfig, secrets: FalcotSecrets): Falco
         nameServers: config.dns.nameServers ?? [{ name: `ns1.${domain}`, ipv4: nsHost.nameAddresses.ipv4.slice(0, 1), ipv6: nsHost.nameAddresses.ipv6.slice(0, 1) }],
     });
     return { hosts, ssh, certificates, services: made, endpoints, zone, passwords };
+}
+
+/** A user's password from the generated key: 24 letters and digits of HMAC-SHA256(key, user). */
+export function derivedPassword(key: string, user: string): string {
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    const digest = createHmac("sha256", key).update(`pulumi-rtc user password: ${user}`).digest();
+    return [...digest.subarray(0, 24)].map((b) => alphabet[b % alphabet.length]).join("");
 }
 
 /** A random password made on this machine once, kept in state as a secret. */

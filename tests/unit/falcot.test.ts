@@ -2,6 +2,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { derivedPassword } from "../../stacks/falcot";
 
 // The whole Falcot program under mocks, through offline synth: the resource graph, the exact records, secrets.
 
@@ -102,6 +103,17 @@ describe("Falcot stack under mocks", () => {
         }
         expect(resources.find((r) => r.name === "turn-secret-coturn-static-auth-secret")!.inputs.stdin).toBe("[secret]");
         expect(resources.find((r) => r.name === "click-to-call-secret-click-to-call-sip-guest-secret")!.inputs.stdin).toBe("[secret]");
+    });
+
+    it("generated passwords come from one key: no resource per user, one password per user and key", async () => {
+        const { resources } = await runSynth({ sets: [["generatePasswords", "true"]] });
+        expect(resources.filter((r) => r.name.startsWith("password-")).map((r) => r.name)).toEqual(["password-key"]);
+        const key = "k".repeat(32);
+        const roland = derivedPassword(key, "roland");
+        expect(roland).toMatch(/^[A-Za-z0-9]{24}$/);
+        expect(derivedPassword(key, "roland")).toBe(roland);
+        expect(derivedPassword(key, "joe")).not.toBe(roland);
+        expect(derivedPassword("j".repeat(32), "roland")).not.toBe(roland);
     });
 
     it("port443 with the page needs a fourth address, and says so", async () => {

@@ -159,32 +159,4 @@ describe("host scripts", () => {
         expect(fs.readFileSync(store, "utf8").split("\n").filter(Boolean).sort()).toEqual(["by-hand", "roland"]);
         fs.rmSync(`/var/lib/pulumi-rtc/test-${path.basename(dir)}.users`, { force: true });
     });
-
-    it("with a presence check, writes only users that are new, changed or gone from the store", () => {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rtc-users-"));
-        const store = path.join(dir, "store");
-        const writes = path.join(dir, "writes");
-        fs.writeFileSync(store, "");
-        const script = userSyncScript({
-            id: `test-${path.basename(dir)}`,
-            upsert: `sed -i "/^$name /d" ${store}; printf '%s %s\\n' "$name" "$pw" >> ${store}; echo "$name" >> ${writes}`,
-            remove: `sed -i "/^$name /d" ${store}`,
-            present: `grep -q "^$name " ${store}`,
-            apply: ":",
-        });
-        const line = (name: string, pw: string) => `user ${name} ${Buffer.from(pw).toString("base64")}\n`;
-        const written = () => (fs.existsSync(writes) ? fs.readFileSync(writes, "utf8") : "").split("\n").filter(Boolean).sort();
-        const sync = (input: string) => { fs.rmSync(writes, { force: true }); sh(script, input); return written(); };
-        expect(sync(line("roland", "one") + line("joe", "two"))).toEqual(["joe", "roland"]);
-        expect(sync(line("roland", "one") + line("joe", "two"))).toEqual([]);
-        expect(sync(line("roland", "one") + line("joe", "three"))).toEqual(["joe"]);
-        fs.writeFileSync(store, fs.readFileSync(store, "utf8").replace(/^roland .*\n/m, ""));
-        expect(sync(line("roland", "one") + line("joe", "three"))).toEqual(["roland"]);
-        expect(sync(line("roland", "one"))).toEqual([]);
-        expect(fs.readFileSync(store, "utf8")).toBe("roland one\n");
-        const state = fs.readFileSync(`/var/lib/pulumi-rtc/test-${path.basename(dir)}.users`, "utf8");
-        expect(state).toMatch(/^user roland [0-9a-f]{64}\n$/);
-        expect(state).not.toContain("one");
-        fs.rmSync(`/var/lib/pulumi-rtc/test-${path.basename(dir)}.users`, { force: true });
-    });
 });

@@ -113,16 +113,14 @@ export function writeFileScript(a: FileScriptArgs): string {
     ].join("\n");
 }
 
-/** Sets $key to the host's revision key, made once. */
-const revisionKey = [
+const keyedRevision = [
     `key=${shellQuote(REVISION_KEY)}`,
     `if [ ! -s "$key" ]; then`,
     `  mkdir -p "$(dirname "$key")" && new=$(mktemp "$key.rtc-XXXXXX") && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \\n' > "$new"`,
     `  ln "$new" "$key" 2>/dev/null || true; rm -f "$new"`, // the first writer wins; later ones read its key
     `fi`,
+    `cat "$key" "$path" | sha256sum | cut -d' ' -f1`,
 ];
-
-const keyedRevision = [...revisionKey, `cat "$key" "$path" | sha256sum | cut -d' ' -f1`];
 
 /**
  * Makes sure a file shared with others (the administrator, other components) holds one line, appending it
@@ -322,12 +320,6 @@ export interface UserSyncArgs {
     readonly end?: string;
     /** Shell that applies the batch in "$batch" (e.g. feeds it to a database client). */
     readonly apply: string;
-    /**
-     * Shell that succeeds when the user ($kind, $name) is in the store. With it, a user still there whose
-     * password is the one of the last sync is not written again: for stores where each write is slow. Default:
-     * every declared user is written each time.
-     */
-    readonly present?: string;
 }
 
 /**
@@ -335,31 +327,23 @@ export interface UserSyncArgs {
  * users this step itself added earlier: users made by hand survive. Passwords never reach a command line.
  */
 export function userSyncScript(a: UserSyncArgs): string {
-    // Each state line is `kind name digest`; the digest (of the password, keyed with the host's revision key)
-    // tells an unchanged user apart when the store has a presence check.
-    const digest = a.present
-        ? `  digest=$({ cat "$key"; printf '\\n%s %s %s' "$kind" "$name" "$pw"; } | sha256sum | cut -d' ' -f1)`
-        : `  digest=-`;
     return [
         strict,
         `state=${shellQuote(`/var/lib/pulumi-rtc/${a.id}.users`)}`,
         `mkdir -p /var/lib/pulumi-rtc && chmod 0700 /var/lib/pulumi-rtc`,
         `umask 077`,
-        ...(a.present ? revisionKey : []),
         `batch=$(mktemp) && declared=$(mktemp)`,
         `trap 'rm -f "$batch" "$declared"' EXIT`,
         `{`,
         a.begin ?? ":",
         `while read -r kind name pw64; do`,
         `  pw=$(printf '%s' "$pw64" | base64 -d)`,
-        digest,
-        `  printf '%s %s %s\\n' "$kind" "$name" "$digest" >> "$declared"`,
-        ...(a.present ? [`  if [ -f "$state" ] && grep -qxF "$kind $name $digest" "$state" && { ${a.present}; }; then continue; fi`] : []),
+        `  printf '%s %s\\n' "$kind" "$name" >> "$declared"`,
         a.upsert,
         `done`,
         `if [ -f "$state" ]; then`,
-        `  while read -r kind name _; do`,
-        `    awk -v k="$kind" -v n="$name" '$1 == k && $2 == n { found = 1 } END { exit !found }' "$declared" && continue`,
+        `  while read -r kind name; do`,
+        `    grep -qx "$kind $name" "$declared" && continue`,
         a.remove,
         `  done < "$state"`,
         `fi`,

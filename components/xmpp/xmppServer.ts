@@ -129,10 +129,6 @@ export class XmppServer extends pulumi.ComponentResource {
 export function prosodyUserSync(id: string): UserSyncArgs {
     return {
         id: `prosody-${id}`,
-        // prosodyctl starts Lua for each account: an unchanged account is left alone. Prosody's files are named
-        // with every character but letters and digits as %xx.
-        begin: `enc() { local s=$1 out= c i; for ((i = 0; i < \${#s}; i++)); do c=\${s:i:1}; case $c in [a-zA-Z0-9]) out+=$c ;; *) out+=$(printf '%%%02x' "'$c") ;; esac; done; printf '%s' "$out"; }`,
-        present: `[ -f "/var/lib/prosody/$(enc "\${name#*@}")/accounts/$(enc "\${name%@*}").dat" ]`,
         upsert: [
             "if ! printf '%s\\n%s\\n' \"$pw\" \"$pw\" | prosodyctl adduser \"$name\" >/dev/null 2>&1; then",
             "  printf '%s\\n%s\\n' \"$pw\" \"$pw\" | prosodyctl passwd \"$name\" >/dev/null",

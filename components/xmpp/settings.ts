@@ -45,5 +45,7 @@ export const xmppDefaults = {
     modules: [
         "roster", "saslauth", "tls", "dialback", "disco", "carbons", "pep", "private", "blocklist",
         "vcard4", "vcard_legacy", "version", "uptime", "time", "ping", "admin_adhoc", "smacks", "mam", "csi_simple",
+        // `prosodyctl shell` on a unix socket only root and prosody reach: the users step talks to the running server
+        "admin_shell",
     ],
 } as const;

@@ -125,17 +125,40 @@ export class XmppServer extends pulumi.ComponentResource {
     }
 }
 
-/** Adds or updates the declared accounts with prosodyctl, the password on its stdin. */
+/** Lua for Prosody's admin shell, one line per account: `> code` runs in the server. */
+const shellLine = (code: string) => `printf '> %s\\n' "${code}"`;
+
+/**
+ * Adds, updates and removes the declared accounts in one `prosodyctl shell` session with the running server:
+ * one Lua start for all of them, not one or two per account. Passwords travel base64-encoded on its stdin.
+ */
 export function prosodyUserSync(id: string): UserSyncArgs {
+    const split = [
+        `case "$name" in *[!A-Za-z0-9._@-]*|*@*@*|@*|*@) echo "not an account: $name" >&2; exit 1 ;; esac`,
+        'u=${name%@*}; h=${name#*@}',
+    ];
     return {
         id: `prosody-${id}`,
         upsert: [
-            "if ! printf '%s\\n%s\\n' \"$pw\" \"$pw\" | prosodyctl adduser \"$name\" >/dev/null 2>&1; then",
-            "  printf '%s\\n%s\\n' \"$pw\" \"$pw\" | prosodyctl passwd \"$name\" >/dev/null",
+            ...split,
+            shellLine("local um, b64 = require'core.usermanager', require'util.encodings'.base64; local u, h, p = '$u', '$h', b64.decode('$pw64'); " +
+                "if um.user_exists(u, h) then assert(um.set_password(u, p, h)) else assert(um.create_user(u, p, h)) end"),
+        ].join("\n"),
+        remove: [
+            ...split,
+            shellLine("local um = require'core.usermanager'; if um.user_exists('$u', '$h') then assert(um.delete_user('$u', '$h')) end"),
+        ].join("\n"),
+        end: shellLine("return 'rtc-users-'..'done'"),
+        apply: [
+            // Nothing but the end marker: nothing to tell the server (it may be down while the host is taken apart).
+            'if grep -qv "rtc-users-" "$batch"; then',
+            '  out=$(prosodyctl shell < "$batch" 2>&1) || true',
+            "  if printf '%s\\n' \"$out\" | grep -q '^prosody> !' || ! printf '%s\\n' \"$out\" | grep -q 'Result: rtc-users-done'; then",
+            "    printf '%s\\n' \"$out\" | grep '^prosody> !' >&2 || printf '%s\\n' \"$out\" | tail -5 >&2",
+            '    echo "prosodyctl shell did not apply the accounts" >&2; exit 1',
+            "  fi",
             "fi",
         ].join("\n"),
-        remove: "prosodyctl deluser \"$name\" </dev/null >/dev/null",
-        apply: ":",
     };
 }
 

@@ -223,6 +223,8 @@ export interface SipProxyArgs {
     readonly guests?: SipGuests;
     /** Password of Kamailio's database user. Default: made on the host and kept there. */
     readonly databasePassword?: pulumi.Input<string>;
+    /** Requests one address may send in 2 s before a 5-minute ban; 0 turns flood protection off. Default 16. */
+    readonly floodLimit?: number;
 }
 
 /** Kamailio on MariaDB, with authentication and persistent user location (pulumi-rtc's `SipProxy`). */
@@ -241,9 +243,10 @@ export class SipProxy extends pulumi.ComponentResource {
     constructor(name: string, args: SipProxyArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rtc:index:SipProxy", name, {}, opts);
         const owner = `SipProxy "${name}"`;
-        const { webSocketPort, ...rest } = args;
+        const { webSocketPort, floodLimit, ...rest } = args;
         const made = wrap(rest, (a) => new rtc.SipProxy(name, {
             ...a,
+            floodLimit: floodLimit === 0 ? false : floodLimit,
             host: sharedHost(owner, a.host),
             users: a.users?.map(secretPassword),
             certificate: certificateOf(a.certificate),

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { certificateDefaults } from "../components/certs/rtcCertificates";
 import { clickToCallDefaults } from "../components/web/settings";
+import { sipDefaults } from "../components/sip/settings";
 import { sharedSecretProblem } from "../components/common/component";
 import * as grammar from "../components/common/grammar";
 import { RtcConfigError, nearest } from "../components/common/validation";
@@ -68,6 +69,10 @@ const plainSchema = strict({
     }, "the DNS settings").default({ backend: "zonefile" }),
     users: map(grammar.userName, "user name", user, "the users").default({}),
     generatePasswords: bool().default(false),
+    /** Kamailio: requests one address may send in 2 s before a 5-minute ban (SipProxy floodLimit); 0 turns it off. */
+    sip: strict({
+        floodLimit: wholeNumber(0, "a number of requests").max(100000, { error: `is more than 100000${SEP}give a number of requests per 2 s, such as 16, or 0 for no flood protection` }).default(sipDefaults.floodLimit),
+    }, "the SIP settings").default({ floodLimit: sipDefaults.floodLimit }),
     /** SIP over secure WebSocket for browsers (Kamailio, port 8443; 443 in port443). */
     sipWebSocket: bool().default(false),
     /** The click-to-call page (nginx): guests call these users from a browser. Turns sipWebSocket on. */
@@ -151,7 +156,7 @@ export function parseFalcotConfig(raw: Readonly<Record<string, unknown>>): Falco
     }));
     return {
         domain: c.domain, layout: c.layout, dns: c.dns, users: c.users, generatePasswords: c.generatePasswords, certificates: c.certificates, hosts,
-        sipWebSocket: c.sipWebSocket || c.clickToCall.enabled, clickToCall: c.clickToCall,
+        sip: c.sip, sipWebSocket: c.sipWebSocket || c.clickToCall.enabled, clickToCall: c.clickToCall,
         turnRestCredentials: c.clickToCall.enabled || c.turnStaticAuthSecret !== undefined,
         services: { ...Object.fromEntries(serviceKinds.map((k) => [k, c.services[k] ?? firstHost])) as Record<ServiceKind, string>, dns: c.services.dns },
     };

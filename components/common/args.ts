@@ -21,7 +21,9 @@ export type ArgKind =
     /** An object, or an Output of one (an SSH connection). */
     | "connection"
     /** A list of addresses: strings or Outputs of them, or `{ public, private }` pairs of those. */
-    | "addresses";
+    | "addresses"
+    /** A whole number, or false for none. */
+    | "limit";
 
 export type ArgKinds<T> = { readonly [K in keyof Required<T>]: ArgKind };
 
@@ -29,7 +31,7 @@ const what: Record<ArgKind, string> = {
     string: "a string", integer: "a whole number", boolean: "true or false", strings: "a list of strings", object: "an object",
     objects: "a list of objects", input: "a string or an Output of one", host: "an RtcHost", certificate: "a certificate from RtcCertificates",
     resources: "a list of resources", names: "a map of id to a list of DNS names", connection: "an SSH connection object",
-    addresses: "a list of addresses",
+    addresses: "a list of addresses", limit: "a whole number or false",
 };
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -50,6 +52,7 @@ const fits: Record<ArgKind, (v: unknown) => boolean> = {
     names: (v) => isObject(v) && Object.values(v).every((l) => Array.isArray(l) && l.every((s) => typeof s === "string")),
     connection: (v) => isObject(v) || pulumi.Output.isInstance(v),
     addresses: (v) => Array.isArray(v) && v.every((a) => isInput(a) || (isObject(a) && isInput(a.public) && (a.private === undefined || isInput(a.private)))),
+    limit: (v) => v === false || Number.isInteger(v),
 };
 
 /**
@@ -71,7 +74,7 @@ export function checkArgs<T>(component: string, args: T, kinds: ArgKinds<T>, req
         }
         if (!fits[kind](value)) {
             const fix = kind === "certificate" ? "pass one of RtcCertificates' certificates, such as certs.certificates.turn" : `pass ${what[kind]}`;
-            c.fail(field, `${describe(value, kind === "string" ? "string" : kind === "integer" ? "number" : kind === "boolean" ? "boolean" : "object")}, not ${what[kind]}`, fix);
+            c.fail(field, `${describe(value, kind === "string" ? "string" : kind === "integer" || kind === "limit" ? "number" : kind === "boolean" ? "boolean" : "object")}, not ${what[kind]}`, fix);
         }
     }
     c.done();

@@ -34,6 +34,8 @@ export interface SipConfig {
     readonly webSocketPorts?: readonly number[];
     /** Guests' domain and the users they may call; none without guests. */
     readonly guests?: { readonly domain: string; readonly destinations: readonly string[] };
+    /** Requests per source address per 2 s before a ban, or false for no flood protection. */
+    readonly floodLimit: number | false;
     readonly certFile: string;
     readonly keyFile: string;
 }
@@ -48,6 +50,7 @@ export function renderKamailioLocal(c: SipConfig): string {
     return [
         managedHeader("#"),
         ...sipDefaults.defines.map((d) => `#!define ${d}`),
+        ...(c.floodLimit === false ? [] : ["#!define WITH_ANTIFLOOD"]),
         // Browsers sit behind NAT and reach us over WebSocket: the packaged NAT handling (nathelper) finds them.
         ...(c.webSocketPorts?.length ? ["#!define WITH_NAT", "tcp_accept_no_cl=yes"] : []),
         `#!define DBURL "mysql://${sipDefaults.dbRwUser}:${secretPlaceholder(SIP_DBRW_SECRET)}@localhost/${sipDefaults.dbName}"`,
@@ -67,7 +70,7 @@ export const KAMAILIO_MAIN_CFG = "/etc/kamailio/kamailio-rtc.cfg";
  * The main config kamailio runs: the packaged kamailio.cfg, then the settings that must come after it.
  * Passwords are checked against the ha1 digest column, never stored in plain text.
  */
-export function renderKamailioMain(c: Pick<SipConfig, "webSocketPorts" | "guests"> = {}): string {
+export function renderKamailioMain(c: Pick<SipConfig, "webSocketPorts" | "guests" | "floodLimit"> = { floodLimit: sipDefaults.floodLimit }): string {
     refuseControlCharacters("renderKamailioMain", c);
     const ws = c.webSocketPorts ?? [];
     const g = c.guests;
@@ -81,6 +84,11 @@ export function renderKamailioMain(c: Pick<SipConfig, "webSocketPorts" | "guests
         'modparam("auth_db", "calculate_ha1", 0)',
         'modparam("auth_db", "password_column", "ha1")',
         "",
+        ...(c.floodLimit === false ? [] : [
+            "# Flood protection: requests one address may send in 2 s (sampling_time_unit) before a 5-minute ban.",
+            `modparam("pike", "reqs_density_per_unit", ${c.floodLimit})`,
+            "",
+        ]),
         ...(ws.length ? [
             "# SIP over secure WebSocket (RFC 7118): the upgrade is taken on its TLS ports only.",
             'loadmodule "xhttp.so"',

@@ -58,6 +58,13 @@ export interface SipProxyArgs {
      */
     readonly guests?: SipGuests;
     /**
+     * Requests one source address may send in 2 s before it is refused for 5 minutes (Kamailio's pike and ipban
+     * table, as Debian's kamailio.cfg sets them up). Raise it for offices with many phones behind one address;
+     * `false` turns flood protection off, for a proxy behind a border controller that has its own. Default 16,
+     * Debian's value.
+     */
+    readonly floodLimit?: number | false;
+    /**
      * Password of Kamailio's read-write database user. Default: generated on the host and kept there, never in
      * Pulumi state (it never needs to leave the host).
      */
@@ -72,7 +79,8 @@ export const sipDefaults = {
     dbRwUser: "kamailio",
     dbRoUser: "kamailioro",
     tlsDir: "/etc/kamailio/tls",
-    /** The seed's defines, plus TLS and flood protection. */
-    defines: ["WITH_MYSQL", "WITH_AUTH", "WITH_USRLOCDB", "WITH_TLS", "WITH_ANTIFLOOD"],
+    /** The seed's defines, plus TLS (flood protection: WITH_ANTIFLOOD, with floodLimit). */
+    defines: ["WITH_MYSQL", "WITH_AUTH", "WITH_USRLOCDB", "WITH_TLS"],
+    floodLimit: 16,
     minPasswordLength: 12,
 } as const;

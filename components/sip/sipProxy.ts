@@ -19,6 +19,7 @@ export * from "./settings";
 const argKinds: ArgKinds<SipProxyArgs> = {
     host: "host", domain: "string", sipDomain: "string", hostname: "string", ipv4: "strings", ipv6: "strings", port: "integer", tlsPort: "integer",
     tls443Address: "string", certificate: "certificate", users: "objects", databasePassword: "input", webSocket: "object", guests: "object",
+    floodLimit: "limit",
 };
 
 /**
@@ -98,6 +99,11 @@ export class SipProxy extends pulumi.ComponentResource {
             c.check(destinations.length > 0, "guests.destinations", `is ${show(args.guests.destinations)}`, "list the users guests may call, such as [\"sales\"]");
             destinations.forEach((d, i) => c.identifier(`guests.destinations[${i}]`, d));
         }
+        const floodLimit = args.floodLimit ?? sipDefaults.floodLimit;
+        if (floodLimit !== false) {
+            c.check(Number.isInteger(floodLimit) && floodLimit >= 2 && floodLimit <= 100000, "floodLimit", `is ${show(floodLimit)}`,
+                "give a whole number of requests per 2 s between 2 and 100000, such as 16, or false to turn flood protection off");
+        }
         c.done();
 
         let certificate = args.certificate;
@@ -123,6 +129,7 @@ export class SipProxy extends pulumi.ComponentResource {
             ],
             webSocketPorts: webSocketPort !== undefined ? [webSocketPort, ...(args.tls443Address ? [443] : [])] : undefined,
             guests: args.guests && { domain: guestDomain!, destinations: args.guests.destinations },
+            floodLimit,
             certFile: `${sipDefaults.tlsDir}/${hostname}.crt`,
             keyFile: `${sipDefaults.tlsDir}/${hostname}.key`,
         };

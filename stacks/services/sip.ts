@@ -17,6 +17,7 @@ export const sip = serviceEntry({
         certificate,
         users: usersOf("sip"),
         webSocket: config.sipWebSocket ? {} : undefined,
+        floodLimit: config.sip.floodLimit === 0 ? false : config.sip.floodLimit,
         guests: config.clickToCall.enabled ? { secret: secrets.sipGuestSecret!, destinations: config.clickToCall.destinations } : undefined,
     }),
     endpoint: (s) => ({ domain: s.sipDomain, hostname: s.hostname, ...(s.webSocketUrl ? { webSocketUrl: s.webSocketUrl } : {}) }),

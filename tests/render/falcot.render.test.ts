@@ -75,6 +75,21 @@ describe.each(["standard", "port443"])("Falcot %s layout with SIP over secure We
     });
 });
 
+describe.each([["16", undefined], ["400", "400"], ["off", "0"]])("Falcot with the SIP flood limit %s", (what, value) => {
+    let out = "";
+    let host = "";
+    beforeAll(async () => ({ out, host } = await synthHost("standard", value === undefined ? [] : [["sip", `{"floodLimit":${value}}`]])));
+    afterAll(() => fs.rmSync(out, { recursive: true, force: true }));
+
+    it("Kamailio accepts the limit over the packaged pike settings, or runs without flood protection", async () => {
+        const r = assertOk(await withOverlay(host, ["/etc/kamailio"], addrs, ["kamailio", "-c", "-f", "/etc/kamailio/kamailio-rtc.cfg"]), "kamailio main");
+        expect(r.output).toMatch(/config file ok/);
+        const local = fs.readFileSync(path.join(host, "etc/kamailio/kamailio-local.cfg"), "utf8");
+        const main = fs.readFileSync(path.join(host, "etc/kamailio/kamailio-rtc.cfg"), "utf8");
+        expect(local.includes("#!define WITH_ANTIFLOOD")).toBe(what !== "off");
+        expect(main.match(/^modparam\("pike", "reqs_density_per_unit", (\d+)\)$/m)?.[1]).toBe(what === "off" ? undefined : what);
+    });
+});
 
 describe("Falcot standard layout with the click-to-call page", () => {
     let out = "";

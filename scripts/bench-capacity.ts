@@ -118,36 +118,41 @@ async function sipFigures(s: Sip): Promise<Record<string, number | undefined>> {
         `CAfile = ${path.join(work, "ca.pem")}`, "verifyChain = yes", `checkHost = ${s.hostname}`, "sslVersionMin = TLSv1.2", "",
         "[callee]", `accept = ${SOURCE}:5073`, "connect = 127.0.0.1:5074", `cert = ${path.join(work, "callee.pem")}`, `key = ${path.join(work, "callee.key")}`, "",
     ].join("\n"));
-    const stunnel = background("stunnel", [stunnelConf]);
-    await sleep(1000);
+    /** Runs `f` with a fresh stunnel: past the rates it can carry, one may stop accepting. */
+    const overTls = async <T>(f: () => T | Promise<T>): Promise<T> => {
+        const stunnel = background("stunnel", [stunnelConf]);
+        await sleep(1000);
+        try {
+            return await f();
+        } finally {
+            stunnel.kill("SIGKILL");
+            await sleep(300);
+        }
+    };
     const out: Record<string, number | undefined> = {};
-    try {
-        out.registerUdp = ladder("registerUdp", "REGISTER over UDP", (r, n) => sipp("register.xml", `${s.address}:5060`, "u1", registerCsv, ["-key", "expires", "3600", "-key", "ctransport", "udp", "-p", "5070", "-r", String(r), "-m", String(n)]));
-        out.registerTls = ladder("registerTls", "REGISTER over TLS", (r, n) => sipp("register.xml", "127.0.0.1:15061", "t1", registerCsv, ["-key", "expires", "3600", "-key", "ctransport", "tls", "-r", String(r), "-m", String(n)]));
+    out.registerUdp = ladder("registerUdp", "REGISTER over UDP", (r, n) => sipp("register.xml", `${s.address}:5060`, "u1", registerCsv, ["-key", "expires", "3600", "-key", "ctransport", "udp", "-p", "5070", "-r", String(r), "-m", String(n)]));
+    out.registerTls = await overTls(() => ladder("registerTls", "REGISTER over TLS", (r, n) => sipp("register.xml", "127.0.0.1:15061", "t1", registerCsv, ["-key", "expires", "3600", "-key", "ctransport", "tls", "-r", String(r), "-m", String(n)])));
 
-        const callCsv = usersCsv("caller.csv", [`${caller[0]};${caller[1]};${s.domain};${callee[0]}`]);
-        /** The callee answers at `front` (host:port) over `ctransport`; its sipp listens as `uas` says. */
-        const call = async (key: string, what: string, front: string, ctransport: string, uas: string[], target: string, transport: "u1" | "t1") => {
-            const binding = usersCsv("callee.csv", [`${callee[0]};${callee[1]};${s.domain};${front}`]);
-            const bind = (expires: string) => sipp("register.xml", `${s.address}:5060`, "u1", binding, ["-key", "expires", expires, "-key", "ctransport", ctransport, "-p", "5071", "-m", "1"]);
-            const contact = `sip:${callee[0]}@${front};transport=${ctransport}`;
-            bind("3600");
-            const answer = background("sipp", ["-sf", path.join(root, "scripts/bench/sipp/answer.xml"), "-key", "contact", contact, "-nostdin", ...uas]);
-            await sleep(500);
-            try {
-                // Over TCP the caller takes any local port: a fixed one would still be in TIME_WAIT at the next step.
-                return ladder(key, what, (r, n) => sipp("call.xml", target, transport, callCsv, [...(transport === "u1" ? ["-p", "5075"] : []), "-r", String(r), "-m", String(n)]));
-            } finally {
-                answer.kill("SIGKILL");
-                bind("0");
-                await sleep(300);
-            }
-        };
-        out.callsUdp = await call("callsUdp", "calls over UDP", `${SOURCE}:5072`, "udp", ["-i", SOURCE, "-p", "5072", "-t", "u1"], `${s.address}:5060`, "u1");
-        out.callsTls = await call("callsTls", "calls over TLS", `${SOURCE}:5073`, "tls", ["-i", "127.0.0.1", "-p", "5074", "-t", "t1"], "127.0.0.1:15061", "t1");
-    } finally {
-        stunnel.kill("SIGKILL");
-    }
+    const callCsv = usersCsv("caller.csv", [`${caller[0]};${caller[1]};${s.domain};${callee[0]}`]);
+    /** The callee answers at `front` (host:port) over `ctransport`; its sipp listens as `uas` says. */
+    const call = async (key: string, what: string, front: string, ctransport: string, uas: string[], target: string, transport: "u1" | "t1") => {
+        const binding = usersCsv("callee.csv", [`${callee[0]};${callee[1]};${s.domain};${front}`]);
+        const bind = (expires: string) => sipp("register.xml", `${s.address}:5060`, "u1", binding, ["-key", "expires", expires, "-key", "ctransport", ctransport, "-p", "5071", "-m", "1"]);
+        const contact = `sip:${callee[0]}@${front};transport=${ctransport}`;
+        bind("3600");
+        const answer = background("sipp", ["-sf", path.join(root, "scripts/bench/sipp/answer.xml"), "-key", "contact", contact, "-nostdin", ...uas]);
+        await sleep(500);
+        try {
+            // Over TCP the caller takes any local port: a fixed one would still be in TIME_WAIT at the next step.
+            return ladder(key, what, (r, n) => sipp("call.xml", target, transport, callCsv, [...(transport === "u1" ? ["-p", "5075"] : []), "-r", String(r), "-m", String(n)]));
+        } finally {
+            answer.kill("SIGKILL");
+            bind("0");
+            await sleep(300);
+        }
+    };
+    out.callsUdp = await call("callsUdp", "calls over UDP", `${SOURCE}:5072`, "udp", ["-i", SOURCE, "-p", "5072", "-t", "u1"], `${s.address}:5060`, "u1");
+    out.callsTls = await overTls(() => call("callsTls", "calls over TLS", `${SOURCE}:5073`, "tls", ["-i", "127.0.0.1", "-p", "5074", "-t", "t1"], "127.0.0.1:15061", "t1"));
     return out;
 }
 

@@ -71,11 +71,13 @@ function sippStats(file: string): { ok: number; failed: number; seconds: number 
     return { ok: Number(col("SuccessfulCall(C)")), failed: Number(col("FailedCall(C)")), seconds: h * 3600 + m * 60 + s };
 }
 
-function sipp(scenario: string, target: string, transport: "u1" | "t1", csv: string, extra: string[]): { ok: number; failed: number; seconds: number } {
-    const stf = path.join(work, `sipp-${Date.now()}.csv`);
-    run("sipp", ["-sf", path.join(root, "scripts/bench/sipp", scenario), "-inf", csv, "-i", SOURCE, "-t", transport, target,
-        "-nostdin", "-trace_stat", "-stf", stf, "-fd", "1", "-timeout", "40s", "-max_recv_loops", "1000", ...extra], { allowFail: true, timeout: 60000, cwd: work });
-    return sippStats(stf);
+function sipp(scenario: string, target: string, transport: "u1" | "t1", csv: string, extra: string[]): { ok: number; failed: number; seconds: number; error?: string } {
+    const stem = path.join(work, `sipp-${Date.now()}`);
+    run("sipp", ["-sf", path.join(root, "scripts/bench/sipp", scenario), "-inf", csv, "-i", SOURCE, "-t", transport, target, "-nostdin",
+        "-trace_stat", "-stf", `${stem}.csv`, "-fd", "1", "-trace_err", "-error_file", `${stem}.err`, "-timeout", "40s", "-max_recv_loops", "1000", ...extra],
+    { allowFail: true, timeout: 60000, cwd: work });
+    const errors = fs.existsSync(`${stem}.err`) ? fs.readFileSync(`${stem}.err`, "utf8").trim().split("\n") : [];
+    return { ...sippStats(`${stem}.csv`), error: errors.pop()?.replace(/^\S+\s+\S+\s+\S+\s*/, "").slice(0, 160) };
 }
 
 const RATES = [50, 100, 200, 300, 400, 600, 800, 1200, 1600, 2400, 3200, 4800, 6400];
@@ -84,14 +86,14 @@ const atCeiling = new Set<string>();
 let phase: "ours" | "defaults" = "ours";
 
 /** Raises the rate until more than 1% fail; returns the last sustained rate (completed per second). */
-function ladder(key: string, what: string, attempt: (rate: number, count: number) => { ok: number; failed: number; seconds: number }): number | undefined {
+function ladder(key: string, what: string, attempt: (rate: number, count: number) => { ok: number; failed: number; seconds: number; error?: string }): number | undefined {
     let best: number | undefined;
     for (const rate of RATES) {
         const count = rate * 5;
         const done = attempt(rate, count);
         // Calls that did not complete by the time sipp stopped count as failed.
         const r = { ...done, failed: Math.max(done.failed, count - done.ok) };
-        log(`${what} at ${rate}/s: ${r.ok} ok, ${r.failed} failed in ${r.seconds} s`);
+        log(`${what} at ${rate}/s: ${r.ok} ok, ${r.failed} failed in ${r.seconds} s${r.failed && r.error ? ` (sipp: ${r.error})` : ""}`);
         if (r.ok === 0 || r.failed / (r.ok + r.failed) > 0.01) return best;
         best = rate;
     }

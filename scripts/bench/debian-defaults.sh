@@ -140,9 +140,9 @@ turn() {
 
 # Waits until something listens on each of the given TCP ports.
 wait_ports() {
-  local p i
+  local p
   for p in "$@"; do
-    for i in $(seq 100); do ss -Hltn "sport = :$p" | grep -q . && break; sleep 0.1; done
+    for _ in $(seq 100); do ss -Hltn "sport = :$p" | grep -q . && break; sleep 0.1; done
     ss -Hltn "sport = :$p" | grep -q . || { log "nothing listens on $p"; journalctl -q -n 30 -u 'debian-*' >&2; exit 1; }
   done
 }

@@ -1,3 +1,4 @@
+import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { Checker, RtcConfigError } from "./validation";
 
@@ -65,8 +66,19 @@ export function userSummary(entries: readonly { kind: string; name: string }[]):
     return kinds.length ? kinds.map((k) => `${k}s: ${entries.filter((e) => e.kind === k).map((e) => e.name).join(", ")}`).join("; ") : "users: none";
 }
 
-/** Encodes users as lines `kind name base64(password)` for a host step's stdin; passwords stay off command lines. */
-export function userLines(entries: readonly { kind: string; name: string; password: pulumi.Output<string> }[]): pulumi.Output<string> {
+/** What a users step's stdin carries for one user: by default base64 of the password. */
+export type CredentialOf = (kind: string, name: string, password: string) => string;
+const base64Password: CredentialOf = (_kind, _name, password) => Buffer.from(password, "utf8").toString("base64");
+
+/**
+ * Encodes users as lines `kind name credential` for a host step's stdin; passwords stay off command lines. A
+ * store that keeps a digest gets the digest, made here, so the host hashes nothing per user (and never sees the
+ * password); the credential must be one token without spaces.
+ */
+export function userLines(entries: readonly { kind: string; name: string; password: pulumi.Output<string> }[], credentialOf: CredentialOf = base64Password): pulumi.Output<string> {
     return pulumi.secret(pulumi.all(entries.map((e) => e.password)).apply((pws) =>
-        entries.map((e, i) => `${e.kind} ${e.name} ${Buffer.from(pws[i], "utf8").toString("base64")}\n`).join("")));
+        entries.map((e, i) => `${e.kind} ${e.name} ${credentialOf(e.kind, e.name, pws[i])}\n`).join("")));
 }
+
+/** Hex MD5 of the text: the digest coturn and Kamailio keep for HTTP-digest style authentication. */
+export const md5Hex = (text: string): string => createHash("md5").update(text, "utf8").digest("hex");

@@ -147,7 +147,7 @@ describe("host scripts", () => {
         fs.writeFileSync(store, "by-hand\n");
         const script = userSyncScript({
             id: `test-${path.basename(dir)}`,
-            upsert: `grep -qx "$name" ${store} || echo "$name" >> ${store}; printf '%s=%s\\n' "$name" "$pw"`,
+            upsert: `grep -qx "$name" ${store} || echo "$name" >> ${store}; printf '%s=%s\\n' "$name" "$(printf '%s' "$cred" | base64 -d)"`,
             remove: `sed -i "/^$name$/d" ${store}`,
             apply: `cp "$batch" ${dir}/batch`,
         });

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { checkHostAddresses, checkPassword, checkSharedSecret, userLines, userSummary } from "../common/component";
+import { checkHostAddresses, checkPassword, checkSharedSecret, md5Hex, userLines, userSummary } from "../common/component";
 import { defaultCertificate } from "../common/defaultCertificate";
 import { missingNames } from "../common/tls";
 import { ArgKinds, checkArgs } from "../common/args";
@@ -184,7 +184,7 @@ export class SipProxy extends pulumi.ComponentResource {
         });
 
         // Add users
-        const usersStep = runStep(ctx, { id: "users", script: sipUsersScript(sipDomain), undo: userUndoScript(sipUserSync(sipDomain)), stdin: userLines(users), summary: userSummary(users), dependsOn: [database] });
+        const usersStep = runStep(ctx, { id: "users", script: sipUsersScript(sipDomain), undo: userUndoScript(sipUserSync(sipDomain)), stdin: userLines(users, sipCredential(sipDomain)), summary: userSummary(users), dependsOn: [database] });
 
         // Start
         keepServiceRunning(ctx, { unit: "kamailio", files, check: `kamailio -c -f ${KAMAILIO_MAIN_CFG} >/dev/null`, dependsOn: [database, usersStep] });
@@ -243,14 +243,17 @@ export function createDatabaseScript(): string {
     ].join("\n");
 }
 
+/** A subscriber's digests `ha1:ha1b`, as kamctl computes them: MD5 of user:domain:password and user@domain:domain:password. */
+export const sipCredential = (domain: string) => (_kind: string, name: string, password: string): string =>
+    `${md5Hex(`${name}:${domain}:${password}`)}:${md5Hex(`${name}@${domain}:${domain}:${password}`)}`;
+
 /** Brings the declared subscribers into Kamailio's database, storing only the digest hashes ha1 and ha1b. */
 export function sipUserSync(sipDomain: string): UserSyncArgs {
     return {
         id: `kamailio-${sipDomain}`,
         begin: [`domain=${shellQuote(sipDomain)}`, "echo 'START TRANSACTION;'"].join("\n"),
         upsert: [
-            "ha1=$(printf '%s:%s:%s' \"$name\" \"$domain\" \"$pw\" | md5sum | cut -d' ' -f1)",
-            "ha1b=$(printf '%s@%s:%s:%s' \"$name\" \"$domain\" \"$domain\" \"$pw\" | md5sum | cut -d' ' -f1)",
+            "ha1=${cred%%:*}; ha1b=${cred#*:}",
             "echo \"INSERT INTO subscriber (username, domain, password, ha1, ha1b) VALUES ('$name', '$domain', '', '$ha1', '$ha1b') ON DUPLICATE KEY UPDATE password='', ha1='$ha1', ha1b='$ha1b';\"",
         ].join("\n"),
         remove: "echo \"DELETE FROM subscriber WHERE username='$name' AND domain='$domain';\"",

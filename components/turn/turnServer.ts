@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { checkHostAddresses, checkPassword, checkSharedSecret, userLines, userSummary } from "../common/component";
+import { checkHostAddresses, checkPassword, checkSharedSecret, md5Hex, userLines, userSummary } from "../common/component";
 import { missingNames } from "../common/tls";
 import { ArgKinds, checkArgs } from "../common/args";
 import { absolutePath, addressRange, parseRange } from "../common/grammar";
@@ -157,7 +157,7 @@ export class TurnServer extends pulumi.ComponentResource {
         // Add users
         const sqlitePath = config.userDb.kind === "sqlite" ? config.userDb.path : "";
         const usersStep = userDb.kind === "sqlite"
-            ? runStep(ctx, { id: "users", script: turnUsersScript(sqlitePath, realm), undo: userUndoScript(turnUserSync(sqlitePath, realm)), stdin: userLines(passwordEntries), summary: userSummary(passwordEntries) })
+            ? runStep(ctx, { id: "users", script: turnUsersScript(sqlitePath, realm), undo: userUndoScript(turnUserSync(sqlitePath, realm)), stdin: userLines(passwordEntries, turnCredential(realm)), summary: userSummary(passwordEntries) })
             : undefined;
 
         // Start
@@ -175,6 +175,10 @@ export class TurnServer extends pulumi.ComponentResource {
 }
 
 /** Brings the declared coturn users and admins into its SQLite database; passwords arrive on stdin. */
+/** What the users step gets: a user's key as `turnadmin -a` stores it (MD5 of name:realm:password); an admin's password. */
+export const turnCredential = (realm: string) => (kind: string, name: string, password: string): string =>
+    kind === "user" ? md5Hex(`${name}:${realm}:${password}`) : Buffer.from(password, "utf8").toString("base64");
+
 export function turnUserSync(db: string, realm: string): UserSyncArgs {
     return {
         id: `coturn-${realm}`,
@@ -187,9 +191,9 @@ export function turnUserSync(db: string, realm: string): UserSyncArgs {
         ].join("\n"),
         upsert: [
             "case \"$kind\" in",
-            "  user) key=$(printf '%s:%s:%s' \"$name\" \"$realm\" \"$pw\" | md5sum | cut -d' ' -f1)",
-            "        echo \"INSERT OR REPLACE INTO turnusers_lt (realm,name,hmackey) VALUES ('$realm','$name','$key');\" ;;",
-            "  admin) salt=$(od -An -tx1 -N8 /dev/urandom | tr -d ' \\n')",
+            "  user) echo \"INSERT OR REPLACE INTO turnusers_lt (realm,name,hmackey) VALUES ('$realm','$name','$cred');\" ;;",
+            "  admin) pw=$(printf '%s' \"$cred\" | base64 -d)",
+            "         salt=$(od -An -tx1 -N8 /dev/urandom | tr -d ' \\n')",
             "         hash=$({ perl -e 'print pack(\"H*\", $ARGV[0])' \"$salt\"; printf '%s' \"$pw\"; } | sha256sum | cut -d' ' -f1)",
             "         echo \"INSERT OR REPLACE INTO admin_user (name,realm,password) VALUES ('$name','','\\$5\\$$salt\\$$hash');\" ;;",
             "esac",

@@ -141,7 +141,7 @@ export function prosodyUserSync(id: string): UserSyncArgs {
         id: `prosody-${id}`,
         upsert: [
             ...split,
-            shellLine("local um, b64 = require'core.usermanager', require'util.encodings'.base64; local u, h, p = '$u', '$h', b64.decode('$pw64'); " +
+            shellLine("local um, b64 = require'core.usermanager', require'util.encodings'.base64; local u, h, p = '$u', '$h', b64.decode('$cred'); " +
                 "if um.user_exists(u, h) then assert(um.set_password(u, p, h)) else assert(um.create_user(u, p, h)) end"),
         ].join("\n"),
         remove: [

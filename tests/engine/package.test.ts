@@ -70,7 +70,7 @@ it("get-schema: every component with its inputs and outputs, and the plain types
     });
     expect(shape("rtc:index:SipProxy")).toEqual({
         component: true,
-        inputs: ["certificate", "databasePassword", "domain", "guests", "host", "hostname", "ipv4", "ipv6", "port", "sipDomain", "tls443Address", "tlsPort", "users", "webSocketPort"],
+        inputs: ["certificate", "databasePassword", "domain", "guests", "host", "hostname", "ipv4", "ipv6", "port", "sipDomain", "tls443Address", "tlsPort", "users", "webSocketPort", "floodLimit"].sort(),
         required: ["host"],
         outputs: ["caCertPem", "dnsRecords", "hostname", "sipDomain", "webSocketUrl"],
     });

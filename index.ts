@@ -4,6 +4,7 @@ import { falcotStack } from "./stacks/falcot";
 import { resolveAddresses } from "./components/common/addresses";
 import { SipProxy } from "./components/sip/sipProxy";
 import { ClickToCall } from "./components/web/clickToCall";
+import { transferKeyName } from "./components/dns/rtcDnsZone";
 
 // The Pulumi program: Falcot's environment from stack config.
 
@@ -28,6 +29,7 @@ const stack = falcotStack(config, {
     sshPrivateKey: cfg.getSecret("sshPrivateKey"),
     passwords: cfg.getSecretObject<Record<string, string>>("passwords") ?? pulumi.secret<Record<string, string>>({}),
     turnStaticAuthSecret: cfg.getSecret("turnStaticAuthSecret"),
+    dnsTransferKey: cfg.getSecret("dnsTransferKey"),
 });
 
 export const domain = config.domain;
@@ -43,5 +45,14 @@ export const clickToCallUrl = (stack.services.web as ClickToCall | undefined)?.u
 export const passwords = stack.passwords;
 /** Where the stack's DNS server answers, when it runs one. */
 export const dnsServer = config.services.dns ? resolveAddresses(stack.hosts[config.services.dns].nameAddresses.ipv4[0]) : undefined;
+/**
+ * What the DNS secondaries configure to transfer the zone, when `dns.secondaries` lists them: the TSIG key's name
+ * and secret (secret), `pulumi stack output --show-secrets dnsTransfer`.
+ */
+export const dnsTransfer = stack.dnsTransferKey
+    ? pulumi.secret({ keyName: transferKeyName(config.domain), algorithm: "hmac-sha256", secret: stack.dnsTransferKey, primaries: [dnsServer] })
+    : undefined;
+/** The ports each host opens, SSH included, by host name: `[{ protocol, from, to, purpose }]`. */
+export const exposure = stack.exposure;
 /** How to log in as root to the hosts whose keys the stack made (local, hcloud, aws): `ssh -i KEY root@ADDRESS`. */
 export const ssh = stack.ssh;

@@ -11,6 +11,7 @@ export { RtcCertificates, RtcCertificatesArgs, CertificateIssuer } from "./certs
 export { ServiceCertificate } from "./common/tls";
 export { RtcConfigError } from "./common/validation";
 export { RtcHost, RtcHostArgs, HostAddress, AddressText } from "./host/rtcHost";
+export { HostFirewall, HostFirewallArgs } from "./firewall/hostFirewall";
 export { PortRule, mergePorts } from "./common/ports";
 export { turnPorts, turnUris } from "./turn/render";
 export { sipPorts } from "./sip/render";

@@ -17,6 +17,8 @@ exec bash "$(dirname "$0")/apt-ensure.sh" --no-start \
   coturn=/usr/bin/turnserver \
   bind9-utils=/usr/bin/named-checkzone \
   bind9-dnsutils=/usr/bin/dig \
+  `# the host firewall's ruleset and its apply/revert steps` \
+  nftables=/usr/sbin/nft \
   iproute2=/usr/sbin/ip \
   util-linux=/usr/bin/unshare \
   openssl=/usr/bin/openssl \
@@ -24,6 +26,8 @@ exec bash "$(dirname "$0")/apt-ensure.sh" --no-start \
   openssh-server=/usr/sbin/sshd \
   openssh-client=/usr/bin/ssh \
   sipsak=/usr/bin/sipsak \
+  `# the e2e port scan of every public address` \
+  nmap=/usr/bin/nmap \
   `# shellcheck for actionlint's check of the workflows' run: steps` \
   shellcheck=/usr/bin/shellcheck \
   `# cloud-init checks the user data every machine boots with` \

@@ -3,6 +3,7 @@ import { certificateDefaults } from "../components/certs/rtcCertificates";
 import { clickToCallDefaults } from "../components/web/settings";
 import { sipDefaults } from "../components/sip/settings";
 import { sharedSecretProblem } from "../components/common/component";
+import { transferKeyProblem } from "../components/dns/rtcDnsZone";
 import * as grammar from "../components/common/grammar";
 import { RtcConfigError, nearest } from "../components/common/validation";
 import { ServiceKind, layouts, serviceKinds } from "../components/layout";
@@ -31,7 +32,11 @@ const host = z.unknown().transform((v, ctx) => {
         ctx.addIssue({ code: "custom", message: `${grammar.describe(v, "object")}, not a host${SEP}write a host with provider (${providerNames.join(", ")}) and its settings` });
         return z.NEVER;
     }
-    const { provider = defaultHostProvider, ...rest } = obj;
+    const { provider = defaultHostProvider, firewall = true, ...rest } = obj;
+    if (typeof firewall !== "boolean") {
+        ctx.addIssue({ code: "custom", path: ["firewall"], message: `${grammar.describe(firewall, "boolean")}, not true or false${SEP}write firewall: false to leave the host's firewall alone, or remove the key (default true)` });
+        return z.NEVER;
+    }
     if (typeof provider !== "string" || !providerNames.includes(provider as HostProviderName)) {
         ctx.addIssue({ code: "custom", path: ["provider"], message: `${grammar.describe(provider, "string")}, not one of ${providerNames.join(", ")}${SEP}use one of: ${providerNames.join(", ")}${nearest(String(provider), providerNames)}` });
         return z.NEVER;
@@ -42,7 +47,7 @@ const host = z.unknown().transform((v, ctx) => {
         ctx.issues.push(...(parsed.error.issues as never[]));
         return z.NEVER;
     }
-    return { provider: provider as HostProviderName, settings: parsed.data as unknown };
+    return { provider: provider as HostProviderName, firewall, settings: parsed.data as unknown };
 });
 
 const user = strict({
@@ -51,7 +56,7 @@ const user = strict({
 }, "a user");
 
 /** Secret keys: only named in the plain config; their values are checked by `secretSchema`. */
-export const secretKeys = ["sshPrivateKey", "passwords", "turnStaticAuthSecret"] as const;
+export const secretKeys = ["sshPrivateKey", "passwords", "turnStaticAuthSecret", "dnsTransferKey"] as const;
 
 const plainSchema = strict({
     domain: text(grammar.domainName, "a DNS name").default("falcot.com"),
@@ -66,7 +71,9 @@ const plainSchema = strict({
         backend: oneOf(["cloudflare", "zonefile", "bind"]).default("zonefile"),
         zoneId: text(grammar.cloudflareZoneId, "a Cloudflare zone id").optional(),
         nameServers: list(nameServer, "name servers", "[{ name: ns1.falcot.com, ipv4: [198.51.100.19] }]").optional(),
-    }, "the DNS settings").default({ backend: "zonefile" }),
+        /** BIND: the secondaries that may transfer the zone (TSIG-signed with dnsTransferKey) and are notified. */
+        secondaries: list(text((v) => grammar.address(typeof v === "string" && v.includes(":") ? 6 : 4)(v), "an address"), "addresses", "[198.51.100.53]").default([]),
+    }, "the DNS settings").default({ backend: "zonefile", secondaries: [] }),
     users: map(grammar.userName, "user name", user, "the users").default({}),
     generatePasswords: bool().default(false),
     /** Kamailio: requests one address may send in 2 s before a 5-minute ban (SipProxy floodLimit); 0 turns it off. */
@@ -96,6 +103,9 @@ const plainSchema = strict({
     if (c.dns.backend === "cloudflare" && c.dns.zoneId === undefined) fail(["dns", "zoneId"], "is missing", "give the zone id from Cloudflare's dashboard (32 hex digits)");
     if (c.dns.backend !== "cloudflare" && c.dns.zoneId !== undefined) fail(["dns", "zoneId"], `is set for the ${c.dns.backend} backend`, "remove it, or use backend: cloudflare");
     if (c.dns.backend === "bind" && c.services.dns === undefined) fail(["services", "dns"], "is missing", "name the host that runs BIND, e.g. services.dns: server1");
+    if (c.dns.backend !== "bind" && c.dns.secondaries.length) fail(["dns", "secondaries"], `is set for the ${c.dns.backend} backend`, "remove it, or use backend: bind");
+    c.dns.secondaries.forEach((a, i) => { if (c.dns.secondaries.indexOf(a) !== i) fail(["dns", "secondaries", i], `repeats ${a}`, "list each secondary once"); });
+    if (c.dnsTransferKey !== undefined && !c.dns.secondaries.length) fail(["dnsTransferKey"], "is set, but dns.secondaries is empty", "remove it, or list the secondaries in dns.secondaries");
     for (const [name, u] of Object.entries(c.users)) {
         if (u.xmppAdmin && !u.services.includes("xmpp")) fail(["users", name, "xmppAdmin"], "is true for a user without the xmpp service", "add xmpp to the user's services");
         u.services.forEach((s, i) => { if (u.services.indexOf(s) !== i) fail(["users", name, "services", i], `repeats ${s}`, "list each service once"); });
@@ -125,6 +135,7 @@ const secretSchema = z.object({
     passwords: z.record(z.string(), password, { error: () => `is not a map of user to password${SEP}set each with pulumi config set --secret --path 'passwords.USER'` }).optional(),
     turnStaticAuthSecret: secretText((v) => sharedSecretProblem(v),
         "make one with `openssl rand -base64 32 | pulumi config set --secret turnStaticAuthSecret`").optional(),
+    dnsTransferKey: secretText(transferKeyProblem, "make one with `tsig-keygen -a hmac-sha256` (its secret) or `openssl rand -base64 32`, and `pulumi config set --secret dnsTransferKey`").optional(),
     sshPrivateKey: secretText((v) => /^-----BEGIN (OPENSSH|EC|RSA) PRIVATE KEY-----\r?\n[A-Za-z0-9+/=\r\n]+-----END \1 PRIVATE KEY-----\s*$/.test(v) ? undefined : "is not an unencrypted private key in PEM or OpenSSH form",
         "set it from the key file: pulumi config set --secret sshPrivateKey < ~/.ssh/id_ed25519").optional(),
 });
@@ -135,6 +146,8 @@ export interface HostConfig {
     readonly provider: HostProviderName;
     /** The host's fully qualified name: its `fqdn`, else `<name>.<domain>`. */
     readonly fqdn: string;
+    /** The stack keeps an nftables firewall (HostFirewall) on the host. Default true. */
+    readonly firewall: boolean;
     readonly settings: unknown;
 }
 export interface FalcotConfig extends Omit<Parsed, "hosts" | "services" | typeof secretKeys[number]> {
@@ -152,7 +165,7 @@ export function parseFalcotConfig(raw: Readonly<Record<string, unknown>>): Falco
     const firstHost = Object.keys(c.hosts)[0];
     const hosts = Object.fromEntries(Object.entries(c.hosts).map(([name, h]) => {
         const fqdn = (h.settings as { fqdn?: string }).fqdn ?? `${name}.${c.domain}`;
-        return [name, { provider: h.provider, fqdn, settings: h.settings }];
+        return [name, { provider: h.provider, fqdn, firewall: h.firewall, settings: h.settings }];
     }));
     return {
         domain: c.domain, layout: c.layout, dns: c.dns, users: c.users, generatePasswords: c.generatePasswords, certificates: c.certificates, hosts,

@@ -4,6 +4,8 @@ import { local } from "@pulumi/command";
 import { RtcCertificates } from "../components/certs/rtcCertificates";
 import { PortRule, dnsPorts, mergePorts } from "../components/common/ports";
 import { RtcDnsZone } from "../components/dns/rtcDnsZone";
+import { HostFirewall } from "../components/firewall/hostFirewall";
+import { openedPorts } from "../components/firewall/render";
 import { RtcHost } from "../components/host/rtcHost";
 import { LayoutPlan, ServiceKind, addressesNeeded, planLayout, serviceKinds } from "../components/layout";
 import { FalcotConfig, UserService } from "./config";
@@ -21,10 +23,16 @@ export interface FalcotSecrets {
     readonly turnStaticAuthSecret?: pulumi.Output<string>;
     /** Shared secret of the SIP proxy's guests (click-to-call); made by the stack. */
     readonly sipGuestSecret?: pulumi.Output<string>;
+    /** TSIG secret the DNS secondaries sign zone transfers with; made by the stack when secondaries are listed. */
+    readonly dnsTransferKey?: pulumi.Output<string>;
 }
 
 export interface FalcotStack {
     readonly hosts: Record<string, RtcHost>;
+    /** The firewall of each host that did not opt out (`hosts.NAME.firewall: false`). */
+    readonly firewalls: Record<string, HostFirewall>;
+    /** The ports each host opens, SSH included, by host name; a host without a firewall lists what its services need. */
+    readonly exposure: Record<string, PortRule[]>;
     /** How to log in to the hosts whose keys the stack made, by host name. */
     readonly ssh: Record<string, NonNullable<MadeHost["ssh"]>>;
     readonly certificates: RtcCertificates;
@@ -35,6 +43,8 @@ export interface FalcotStack {
     readonly zone: RtcDnsZone;
     /** Each user's password, by name (secret). */
     readonly passwords: pulumi.Output<Record<string, string>>;
+    /** The TSIG secret of the zone's transfers to its secondaries (secret), when there are secondaries. */
+    readonly dnsTransferKey?: pulumi.Output<string>;
 }
 
 /**
@@ -68,6 +78,12 @@ export function falcotStack(config: FalcotConfig, secrets: FalcotSecrets): Falco
         hosts[name] = made.host;
         if (made.ssh) ssh[name] = made.ssh;
     }
+    const firewalls: Record<string, HostFirewall> = {};
+    const exposure: Record<string, PortRule[]> = {};
+    for (const [name, h] of Object.entries(config.hosts)) {
+        if (h.firewall) firewalls[name] = new HostFirewall(`${name}-firewall`, { host: hosts[name], ports: needs[name].ports });
+        exposure[name] = firewalls[name]?.ports ?? openedPorts(needs[name].ports);
+    }
 
     // Passwords: from secret config, or, for throw-away environments, derived from one key made here, so that
     // users add no resource (a password set in config wins over a derived one, so one can be changed alone).
@@ -92,6 +108,8 @@ export function falcotStack(config: FalcotConfig, secrets: FalcotSecrets): Falco
         ...secrets,
         turnStaticAuthSecret: secrets.turnStaticAuthSecret ?? (config.turnRestCredentials ? generatedPassword("turn-rest-secret", 32) : undefined),
         sipGuestSecret: secrets.sipGuestSecret ?? (config.clickToCall.enabled ? generatedPassword("sip-guest-secret", 32) : undefined),
+        // 44 letters and digits are valid base64 (33 bytes), as TSIG wants.
+        dnsTransferKey: secrets.dnsTransferKey ?? (config.dns.secondaries.length ? generatedPassword("dns-transfer-key", 44) : undefined),
     };
     const made: Partial<Record<ServiceKind, ServiceComponent>> = {};
     for (const k of kinds) {
@@ -107,10 +125,12 @@ export function falcotStack(config: FalcotConfig, secrets: FalcotSecrets): Falco
         records: [...Object.values(hosts).flatMap((h) => h.dnsRecords), ...kinds.flatMap((k) => made[k]!.dnsRecords)],
         backend: config.dns.backend === "cloudflare"
             ? { kind: "cloudflare", zoneId: config.dns.zoneId! }
-            : config.dns.backend === "bind" ? { kind: "bind", host: dnsHost! } : { kind: "zonefile" },
+            : config.dns.backend === "bind"
+                ? { kind: "bind", host: dnsHost!, secondaries: config.dns.secondaries, transferKey: allSecrets.dnsTransferKey }
+                : { kind: "zonefile" },
         nameServers: config.dns.nameServers ?? [{ name: `ns1.${domain}`, ipv4: nsHost.nameAddresses.ipv4.slice(0, 1), ipv6: nsHost.nameAddresses.ipv6.slice(0, 1) }],
     });
-    return { hosts, ssh, certificates, services: made, endpoints, zone, passwords };
+    return { hosts, firewalls, exposure, ssh, certificates, services: made, endpoints, zone, passwords, dnsTransferKey: allSecrets.dnsTransferKey };
 }
 
 /** A user's password from the generated key: 24 letters and digits of HMAC-SHA256(key, user). */

@@ -2,11 +2,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 import { address, domainName, ownerName, port } from "../common/grammar";
 import { Checker, RtcConfigError, show } from "../common/validation";
-import { HostContext, ensureLine, keepServiceRunning, writeFile } from "../host/primitives";
+import { HostContext, ensureLine, hostSecret, keepServiceRunning, sharedFile, writeFile } from "../host/primitives";
 import { RtcHost } from "../host/rtcHost";
 import { DnsRecord, recordKey, uniqueRecords } from "./records";
 import { NameServer, renderZone, zoneRecords } from "./zone";
 import { refuseControlCharacters } from "../common/plainText";
+import { managedHeader, secretPlaceholder } from "../common/managed";
 import { ArgKinds, checkArgs } from "../common/args";
 import { holdsAddressToken, resolveAddresses, resolveAddressesIn } from "../common/addresses";
 
@@ -22,8 +23,18 @@ export type DnsBackend =
     }
     | {
         readonly kind: "bind";
-        /** The host that serves the zone with BIND 9. */
+        /** The host that serves the zone with BIND 9, authoritative only: no recursion, no transfer to others. */
         readonly host: RtcHost;
+        /**
+         * Addresses of the secondary name servers: only they may transfer the zone, signed with `transferKey`, and
+         * they are notified of each change. Default: none (no transfer, no notify).
+         */
+        readonly secondaries?: readonly string[];
+        /**
+         * The TSIG key (HMAC-SHA256, base64, as `tsig-keygen` prints it) the secondaries sign transfers with; the key's
+         * name is `transferKeyName(domain)`. Pass it as a secret. Required with `secondaries`.
+         */
+        readonly transferKey?: pulumi.Input<string>;
     };
 
 export interface RtcDnsZoneArgs {
@@ -58,6 +69,18 @@ export class RtcDnsZone extends pulumi.ComponentResource {
         c.domain("domain", args.domain);
         const backend = args.backend ?? { kind: "zonefile" as const };
         c.check(["zonefile", "cloudflare", "bind"].includes(backend.kind), "backend.kind", `is ${show(backend.kind)}`, "use zonefile, cloudflare or bind");
+        const secondaries = backend.kind === "bind" ? backend.secondaries ?? [] : [];
+        if (backend.kind === "bind") {
+            secondaries.forEach((a, i) => c.rule(`backend.secondaries[${i}]`, a, address(typeof a === "string" && a.includes(":") ? 6 : 4)));
+            c.check(new Set(secondaries).size === secondaries.length, "backend.secondaries", "lists an address twice", "list each secondary once");
+            const key = backend.transferKey;
+            if (secondaries.length) c.check(key !== undefined && key !== "", "backend.transferKey", "is missing, but secondaries are given", "make one with `tsig-keygen` (its secret line) and pass it as a secret");
+            else c.check(key === undefined, "backend.transferKey", "is set, but no secondaries are given", "remove it, or list the secondaries that use it");
+            if (typeof key === "string" && key !== "") {
+                const problem = transferKeyProblem(key);
+                c.check(problem === undefined, "backend.transferKey", problem ?? "", "use the base64 secret `tsig-keygen -a hmac-sha256` prints, or `openssl rand -base64 32`");
+            }
+        }
         const ttl = args.ttl ?? 3600;
         c.check(Number.isInteger(ttl) && ttl >= 60 && ttl <= 86400, "ttl", `is ${show(ttl)}`, "use seconds from 60 to 86400");
         const nameServers = args.nameServers ?? [{ name: `ns1.${args.domain}` }];
@@ -114,11 +137,13 @@ export class RtcDnsZone extends pulumi.ComponentResource {
             const zonePath = `/etc/bind/db.${args.domain}`;
             const stanzaPath = `/etc/bind/pulumi-rtc/${args.domain}.conf`;
             const zoneFile = writeFile(ctx, { path: zonePath, content: this.zoneText, group: "bind" });
-            const stanza = writeFile(ctx, { path: stanzaPath, content: renderZoneStanza(args.domain, zonePath), group: "bind" });
+            const keySecret = `dns-${args.domain.toLowerCase()}-transfer-key`;
+            const stanza = writeFile(ctx, { path: stanzaPath, content: renderZoneStanza(args.domain, zonePath, secondaries, keySecret), group: "bind" },
+                secondaries.length ? { [keySecret]: hostSecret(ctx, keySecret, pulumi.secret(backend.transferKey!)) } : {});
             const included = ensureLine(ctx, { path: "/etc/bind/named.conf.local", line: `include "${stanzaPath}";`, replaceIfStartsWith: "// Managed by pulumi-rtc" });
             keepServiceRunning(ctx, {
                 unit: "named",
-                files: [zoneFile, stanza, included],
+                files: [sharedFile(ctx, "/etc/bind/named.conf.options", renderAuthoritativeOptions()), zoneFile, stanza, included],
                 onChange: "reload",
                 check: `named-checkconf && named-checkzone -q ${args.domain} ${zonePath}`,
             });
@@ -127,19 +152,69 @@ export class RtcDnsZone extends pulumi.ComponentResource {
     }
 }
 
-/** The zone's stanza for named, in its own file. */
-export function renderZoneStanza(domain: string, zonePath: string): string {
-    refuseControlCharacters("renderZoneStanza", { domain, zonePath });
+/** The name of the TSIG key a zone's secondaries sign their transfers with. */
+export function transferKeyName(domain: string): string {
+    return `${domain.toLowerCase()}-transfer`;
+}
+
+/** What is wrong with a TSIG secret, if anything; never the secret itself. */
+export function transferKeyProblem(key: string): string | undefined {
+    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(key) || key.length % 4 !== 0) return "is not base64";
+    if (Buffer.from(key, "base64").length < 16) return "is too short (fewer than 16 bytes)";
+    return undefined;
+}
+
+/**
+ * The zone's stanza for named, in its own file: transfers only to the secondaries, signed with the zone's TSIG key
+ * (whose secret stands as the placeholder `keySecret`), and notifies only them.
+ */
+export function renderZoneStanza(domain: string, zonePath: string, secondaries: readonly string[] = [], keySecret = "dns-transfer-key"): string {
+    refuseControlCharacters("renderZoneStanza", { domain, zonePath, secondaries });
+    const key = transferKeyName(domain);
+    const transfer = secondaries.length
+        ? [
+            // Both at once: from a secondary's address, and signed with the key.
+            `    allow-transfer { !{ ${secondaries.map((a) => `!${a}; `).join("")}any; }; key "${key}"; };`,
+            `    also-notify { ${secondaries.map((a) => `${a} key "${key}"; `).join("")}};`,
+            "    notify explicit;",
+        ]
+        : ["    allow-transfer { none; };", "    notify no;"];
     return [
-        "// Managed by pulumi-rtc (Pulumi). Do not edit by hand:",
-        "// changes are overwritten by the next `pulumi up`.",
+        managedHeader("//").trimEnd(),
+        ...(secondaries.length ? [`key "${key}" {`, "    algorithm hmac-sha256;", `    secret "${secretPlaceholder(keySecret)}";`, "};"] : []),
         `zone "${domain}" {`,
-        "    type master;",
+        "    type primary;",
         `    file "${zonePath}";`,
+        ...transfer,
+        "    allow-update { none; };",
         "};",
         "",
     ].join("\n");
 }
+
+/**
+ * named's options, for a name server that is authoritative only: it answers for its own zones and nothing else
+ * (no recursion, no answers from its cache), transfers nothing unless a zone allows it, and tells no version.
+ */
+export function renderAuthoritativeOptions(): string {
+    return [
+        managedHeader("//").trimEnd(),
+        "options {",
+        '    directory "/var/cache/bind";',
+        "    recursion no;",
+        "    allow-recursion { none; };",
+        "    allow-query-cache { none; };",
+        "    allow-transfer { none; };",
+        "    notify no;",
+        "    version none;",
+        "    listen-on { any; };",
+        "    listen-on-v6 { any; };",
+        "};",
+        "",
+    ].join("\n");
+}
+
+
 
 function shortKey(r: DnsRecord): string {
     return createHash("sha256").update(recordKey(r)).digest("hex").slice(0, 10);

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { remote } from "@pulumi/command";
-import { secretsUsed } from "../common/managed";
+import { managedHeader, secretsUsed } from "../common/managed";
 import { RtcConfigError } from "../common/validation";
 import { ServiceCertificate } from "../common/tls";
 import { recordFile, recordService } from "./registry";
@@ -168,15 +168,60 @@ export interface ServiceSpec {
     /** A command that checks the new configuration before the unit is (re)started; on failure the old one keeps running. */
     readonly check?: string;
     readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
+    /** Units on the same host it needs, started before it (`Wants=`, `After=`), such as `mariadb`. Default: none. */
+    readonly after?: readonly string[];
+    /** Files it cannot start without, such as its certificate and key (`AssertPathExists=`). Default: none. */
+    readonly needsFiles?: readonly string[];
 }
 
-/** Keeps a systemd unit enabled and running. */
+/**
+ * Keeps a systemd unit enabled and running, restarted by systemd when it dies (a drop-in, one of its files), and
+ * started after the units and files it needs.
+ */
 export function keepServiceRunning(ctx: HostContext, spec: ServiceSpec): remote.Command {
-    recordService({ host: ctx.host.hostName, unit: spec.unit, paths: spec.files.map((f) => f.path) });
-    const create = pulumi.all(spec.files.map((f) => f.revision))
-        .apply((revs) => serviceScript({ unit: spec.unit, paths: spec.files.map((f) => f.path), revisions: revs, onChange: spec.onChange ?? "restart", check: spec.check }));
+    const dropIn = sharedFile(ctx, `/etc/systemd/system/${unitName(spec.unit)}.d/pulumi-rtc.conf`, renderServiceDropIn(spec));
+    const files = [...spec.files, dropIn];
+    recordService({ host: ctx.host.hostName, unit: spec.unit, paths: files.map((f) => f.path) });
+    const create = pulumi.all(files.map((f) => f.revision))
+        .apply((revs) => serviceScript({ unit: spec.unit, paths: files.map((f) => f.path), revisions: revs, onChange: spec.onChange ?? "restart", check: spec.check }));
     return remoteCommand(ctx, `service-${spec.unit.replace(/\.service$/, "")}`, { create, delete: stopServiceScript(spec.unit) },
-        [...ctx.after, ...spec.files.map((f) => f.command), ...(spec.dependsOn ?? [])]);
+        [...ctx.after, ...files.map((f) => f.command), ...(spec.dependsOn ?? [])]);
+}
+
+const shared = new WeakMap<RtcHost, Map<string, { content: string; file: HostFile }>>();
+
+/**
+ * A file that several components on a host may ask for with the same text (such as the drop-in of a unit two
+ * zones keep running): written once, by the first.
+ */
+export function sharedFile(ctx: HostContext, path: string, content: string): HostFile {
+    const files = shared.get(ctx.host) ?? new Map<string, { content: string; file: HostFile }>();
+    shared.set(ctx.host, files);
+    const seen = files.get(path);
+    if (seen && seen.content !== content) {
+        throw new RtcConfigError(ctx.owner, path, `is wanted on ${ctx.host.fqdn} with other text than another component's`, "keep the unit's needs the same in both");
+    }
+    if (seen) return seen.file;
+    const file = writeFile(ctx, { path, content });
+    files.set(path, { content, file });
+    return file;
+}
+
+const unitName = (unit: string) => (unit.includes(".") ? unit : `${unit}.service`);
+
+/** The drop-in every kept unit gets: restart on failure within seconds, after what it needs. Pure. */
+export function renderServiceDropIn(spec: Pick<ServiceSpec, "after" | "needsFiles">): string {
+    const after = (spec.after ?? []).map(unitName);
+    return [
+        managedHeader("#").trimEnd(),
+        "[Unit]",
+        ...(after.length ? [`Wants=${after.join(" ")}`, `After=${after.join(" ")}`] : []),
+        ...(spec.needsFiles ?? []).map((f) => `AssertPathExists=${f}`),
+        "[Service]",
+        "Restart=on-failure",
+        "RestartSec=2s",
+        "",
+    ].join("\n");
 }
 
 const writers = new WeakMap<RtcHost, Map<string, string>>();

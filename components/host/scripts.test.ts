@@ -160,3 +160,17 @@ describe("host scripts", () => {
         fs.rmSync(`/var/lib/pulumi-rtc/test-${path.basename(dir)}.users`, { force: true });
     });
 });
+
+describe("the drop-in of a kept unit", () => {
+    it("restarts the unit on failure, after the units and files it needs", () => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { renderServiceDropIn } = require("./primitives") as typeof import("./primitives");
+        const text = renderServiceDropIn({ after: ["mariadb"], needsFiles: ["/etc/kamailio/tls/sip.crt", "/etc/kamailio/tls/sip.key"] });
+        expect(text).toMatchSnapshot();
+        expect(text).toContain("Restart=on-failure");
+        expect(text).toMatch(/^After=mariadb\.service$/m);
+        expect(text).toMatch(/^Wants=mariadb\.service$/m);
+        expect(text.match(/^AssertPathExists=/gm)).toHaveLength(2);
+        expect(renderServiceDropIn({})).not.toMatch(/After=|Wants=|Assert/);
+    });
+});

@@ -1,3 +1,4 @@
+import { tls12CipherList } from "../common/tlsPolicy";
 import { managedHeader, secretPlaceholder } from "../common/managed";
 import { DnsRecord, addressRecords, naptrToSrv, srv } from "../dns/records";
 import { sipDefaults } from "./settings";
@@ -147,6 +148,7 @@ export function renderTlsCfg(c: SipConfig): string {
         managedHeader("#"),
         "[server:default]",
         "method = TLSv1.2+",
+        `cipher_list = ${tls12CipherList}`,
         "verify_certificate = no",
         "require_certificate = no",
         `certificate = ${c.certFile}`,

@@ -187,7 +187,7 @@ export class SipProxy extends pulumi.ComponentResource {
         const usersStep = runStep(ctx, { id: "users", script: sipUsersScript(sipDomain), undo: userUndoScript(sipUserSync(sipDomain)), stdin: userLines(users, sipCredential(sipDomain)), summary: userSummary(users), dependsOn: [database] });
 
         // Start
-        keepServiceRunning(ctx, { unit: "kamailio", files, check: `kamailio -c -f ${KAMAILIO_MAIN_CFG} >/dev/null`, dependsOn: [database, usersStep] });
+        keepServiceRunning(ctx, { unit: "kamailio", files, after: ["mariadb"], needsFiles: [config.certFile, config.keyFile], check: `kamailio -c -f ${KAMAILIO_MAIN_CFG} >/dev/null`, dependsOn: [database, usersStep] });
         this.registerOutputs({ sipDomain, hostname, dnsRecords: this.dnsRecords });
     }
 }

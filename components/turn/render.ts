@@ -1,3 +1,4 @@
+import { tls12CipherList } from "../common/tlsPolicy";
 import { managedHeader, secretPlaceholder } from "../common/managed";
 import { DnsRecord, addressRecords, naptrToSrv, srv } from "../dns/records";
 import { refuseControlCharacters } from "../common/plainText";
@@ -61,7 +62,7 @@ export function renderTurnserverConf(c: TurnConfig): string {
         c.userDb.kind === "sqlite" ? `userdb=${c.userDb.path}` : `${userDbKey[c.userDb.kind]}="${secretPlaceholder(TURN_USERDB_SECRET)}"`,
     ];
     if (c.tls) {
-        lines.push("", "# TLS: 1.2 or later", `cert=${c.tls.certFile}`, `pkey=${c.tls.keyFile}`, "no-tlsv1", "no-tlsv1_1");
+        lines.push("", "# TLS: 1.2 or later, the suites of the stack's TLS policy", `cert=${c.tls.certFile}`, `pkey=${c.tls.keyFile}`, "no-tlsv1", "no-tlsv1_1", `cipher-list=${tls12CipherList}`);
     }
     lines.push(
         "",

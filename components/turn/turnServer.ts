@@ -151,7 +151,9 @@ export class TurnServer extends pulumi.ComponentResource {
         if (args.staticAuthSecret !== undefined) secrets[TURN_AUTH_SECRET] = hostSecret(ctx, TURN_AUTH_SECRET, staticAuthSecret!);
         if (userDb.kind !== "sqlite") secrets[TURN_USERDB_SECRET] = hostSecret(ctx, TURN_USERDB_SECRET, userDb.connection);
         const files: HostFile[] = [writeFile(ctx, { path: turnDefaults.configPath, content: this.configText, group: "turnserver" }, secrets)];
-        if (tls && args.certificate) files.push(...writeCertificate(ctx, args.certificate, { ...tls, group: "turnserver" }));
+        const certificateFiles = tls && args.certificate ? writeCertificate(ctx, args.certificate, { ...tls, group: "turnserver" }) : [];
+        files.push(...certificateFiles);
+        const needsFiles = certificateFiles.map((f) => f.path);
         if (tls && tls.port < 1024) files.push(allowLowPorts(ctx, "coturn"));
 
         // Add users
@@ -161,14 +163,14 @@ export class TurnServer extends pulumi.ComponentResource {
             : undefined;
 
         // Start
-        keepServiceRunning(ctx, { unit: "coturn", files, dependsOn: usersStep ? [usersStep] : [] });
+        keepServiceRunning(ctx, { unit: "coturn", files, needsFiles, dependsOn: usersStep ? [usersStep] : [] });
         if (restConfig) {
             const restFiles = [
                 writeFile(ctx, { path: turnDefaults.rest.configPath, content: this.restConfigText!, group: "turnserver" }, secrets),
                 writeFile(ctx, { path: `/etc/systemd/system/${turnDefaults.rest.unit}.service`, content: renderRestUnit({ configPath: turnDefaults.rest.configPath, lowPorts: (restConfig.tls?.port ?? 1024) < 1024 || rest.port < 1024 }) }),
                 ...files.filter((f) => f.path.startsWith(turnDefaults.certDir)),
             ];
-            keepServiceRunning(ctx, { unit: turnDefaults.rest.unit, files: restFiles });
+            keepServiceRunning(ctx, { unit: turnDefaults.rest.unit, files: restFiles, needsFiles });
         }
         this.registerOutputs({ hostname, realm, dnsRecords: this.dnsRecords });
     }

@@ -139,7 +139,7 @@ export class ClickToCall extends pulumi.ComponentResource {
         ];
 
         // Start: a restart, as a reload cannot trade the packaged site's wildcard listener for the page's addresses.
-        keepServiceRunning(ctx, { unit: "nginx", files, check: "nginx -t -q", dependsOn: [defaultSite, ...readPerRequest.map((f) => f.command)] });
+        keepServiceRunning(ctx, { unit: "nginx", files, needsFiles: [certFile, keyFile], check: "nginx -t -q", dependsOn: [defaultSite, ...readPerRequest.map((f) => f.command)] });
         this.registerOutputs({ url: this.url, phoneUrl: this.phoneUrl, hostname, dnsRecords: this.dnsRecords });
     }
 }

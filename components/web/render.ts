@@ -1,4 +1,5 @@
 import { managedHeader, secretPlaceholder } from "../common/managed";
+import { tls12CipherList } from "../common/tlsPolicy";
 import { refuseControlCharacters } from "../common/plainText";
 import { familyOf } from "../common/addresses";
 
@@ -33,11 +34,6 @@ const contentSecurityPolicy = [
     "connect-src 'self' wss:", "object-src 'none'", "base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'",
 ].join("; ");
 
-// TLS 1.2 with forward secrecy and AEAD only; TLS 1.3 suites are OpenSSL's.
-const tls12Ciphers = [
-    "ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES256-GCM-SHA384",
-    "ECDHE-RSA-AES256-GCM-SHA384", "ECDHE-ECDSA-CHACHA20-POLY1305", "ECDHE-RSA-CHACHA20-POLY1305",
-].join(":");
 
 // Whitespace, quotes, braces, ';', '#', '$' and '\' would end or change an nginx directive.
 const nginxWord = /^[^\s"'{};#$\\]+$/;
@@ -69,7 +65,7 @@ export function renderNginxSite(c: NginxSiteConfig): string {
         `    ssl_certificate ${c.certFile};`,
         `    ssl_certificate_key ${c.keyFile};`,
         "    ssl_protocols TLSv1.2 TLSv1.3;",
-        `    ssl_ciphers ${tls12Ciphers};`,
+        `    ssl_ciphers ${tls12CipherList};`,
         "    ssl_prefer_server_ciphers off;",
         "    ssl_session_tickets off;",
         "",

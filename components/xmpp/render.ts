@@ -1,4 +1,5 @@
 import { managedHeader } from "../common/managed";
+import { minTlsVersion, tls12CipherList } from "../common/tlsPolicy";
 import { DnsRecord, addressRecords, srv } from "../dns/records";
 import { xmppDefaults } from "./settings";
 import { refuseControlCharacters } from "../common/plainText";
@@ -19,6 +20,9 @@ export interface ProsodyConfig {
     readonly serverPort: number;
     readonly directTls?: { readonly port: number; readonly address: string };
 }
+
+/** The stack's TLS policy in LuaSec's terms. */
+const prosodyTlsPolicy = [`protocol = "tlsv${minTlsVersion.replace(".", "_")}+";`, `ciphers = ${JSON.stringify(tls12CipherList)};`];
 
 function luaString(s: string): string {
     return JSON.stringify(s);
@@ -69,6 +73,8 @@ export function renderProsodyCfg(c: ProsodyConfig): string {
         "}",
         'pidfile = "/run/prosody/prosody.pid"',
         'certificates = "certs"',
+        "-- TLS 1.2 or later, the suites of the stack's TLS policy",
+        `ssl = { ${prosodyTlsPolicy.join(" ")} }`,
         "",
         'Include "conf.d/*.cfg.lua"',
         "",
@@ -91,6 +97,7 @@ export function renderVirtualHost(v: VirtualHostConfig): string {
         "    ssl = {",
         `        key = ${luaString(v.keyFile)};`,
         `        certificate = ${luaString(v.certFile)};`,
+        ...prosodyTlsPolicy.map((l) => `        ${l}`),
         "    }",
     ];
     const lines = [managedHeader("--"), `VirtualHost ${luaString(v.domain)}`, "    enabled = true", ...ssl];

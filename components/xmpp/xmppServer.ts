@@ -112,14 +112,17 @@ export class XmppServer extends pulumi.ComponentResource {
 
         // Configure
         const files: HostFile[] = Object.entries(rendered).map(([path, content]) => writeFile(ctx, { path, content, group: "prosody", mode: "0640" }));
+        const needsFiles: string[] = [];
         for (const domain of domains) {
             files.push(writeLink(ctx, `/etc/prosody/conf.d/${domain}.cfg.lua`, `../conf.avail/${domain}.cfg.lua`));
-            files.push(...writeCertificate(ctx, certificate, { certFile: `${xmppDefaults.certDir}/${domain}.crt`, keyFile: `${xmppDefaults.certDir}/${domain}.key`, group: "prosody" }));
+            const certificateFiles = writeCertificate(ctx, certificate, { certFile: `${xmppDefaults.certDir}/${domain}.crt`, keyFile: `${xmppDefaults.certDir}/${domain}.key`, group: "prosody" });
+            files.push(...certificateFiles);
+            needsFiles.push(...certificateFiles.map((f) => f.path));
         }
         if (args.directTls443Address) files.push(allowLowPorts(ctx, "prosody"));
 
         // Start, then add users (prosodyctl writes the data store the running server reads)
-        const service = keepServiceRunning(ctx, { unit: "prosody", files, check: "prosodyctl check config" });
+        const service = keepServiceRunning(ctx, { unit: "prosody", files, needsFiles, check: "prosodyctl check config" });
         runStep(ctx, { id: "users", script: prosodyUsersScript(name), undo: userUndoScript(prosodyUserSync(name)), stdin: userLines(users), summary: userSummary(users), dependsOn: [service] });
         this.registerOutputs({ domains, hostname, dnsRecords: this.dnsRecords });
     }

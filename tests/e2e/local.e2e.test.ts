@@ -26,6 +26,7 @@ interface Outputs {
         xmpp: { domains: string[]; hostname: string }; web: { url: string; phoneUrl: string; hostname: string };
     };
     ssh: Record<string, { address: string; privateKey: string; hostPublicKey: string }>;
+    dnsTransfer?: { keyName: string; algorithm: string; secret: string; primaries: string[] };
 }
 
 function run(cmd: string, args: string[], opts: { input?: string; timeout?: number; allowFail?: boolean; env?: NodeJS.ProcessEnv } = {}) {
@@ -136,6 +137,33 @@ describe.each(variants)("local environment, $title", ({ layout, stack }) => {
             const [name, type] = query.split(" ");
             const answer = run("dig", [`@${o.dnsServer}`, "+short", "+norecurse", "+time=2", name, type]).stdout.trim().split("\n").filter(Boolean).map((l) => l.replace(/\s+/g, " "));
             expect({ query, answer: answer.map((a) => a.toLowerCase()).sort() }).toEqual({ query, answer: expected.map((e) => e.toLowerCase()).sort() });
+        }
+    });
+
+    it("is authoritative only: refuses recursion and zone transfers, but for its secondary with the TSIG key", () => {
+        const dig = (...args: string[]) => run("dig", [`@${o.dnsServer}`, "+time=2", "+tries=1", ...args], { allowFail: true }).output;
+        const recursive = dig("+recurse", "debian.org", "A");
+        expect(recursive).toMatch(/status: REFUSED/);
+        expect(/;; flags:([^;]*);/.exec(recursive)![1].split(" ")).not.toContain("ra");
+        expect(dig("+norecurse", "falcot.com", "SOA")).toMatch(/;; flags: qr aa/);
+        expect(dig("falcot.com", "AXFR")).toMatch(/Transfer failed/);
+        // The local stack names this machine (198.51.100.1) its secondary; the NAT one has none.
+        expect(o.dnsTransfer !== undefined).toBe(!nat);
+        if (!o.dnsTransfer) return;
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rtc-tsig-"));
+        const keyFile = (secret: string) => {
+            const file = path.join(dir, `${secret.slice(0, 4)}.key`);
+            fs.writeFileSync(file, `key "${o.dnsTransfer!.keyName}" { algorithm ${o.dnsTransfer!.algorithm}; secret "${secret}"; };\n`, { mode: 0o600 });
+            return file;
+        };
+        try {
+            const signed = dig("-k", keyFile(o.dnsTransfer.secret), "falcot.com", "AXFR");
+            expect(signed).not.toMatch(/Transfer failed/);
+            expect(signed.split("\n").filter((l) => /\sIN\s+SOA\s/.test(l))).toHaveLength(2);
+            expect(signed.split("\n").filter((l) => /\sIN\s+SRV\s/.test(l)).length).toBeGreaterThan(5);
+            expect(dig("-k", keyFile(Buffer.alloc(32, 7).toString("base64")), "falcot.com", "AXFR")).toMatch(/Transfer failed|tsig verify failure|BADKEY|BADSIG/);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
         }
     });
 

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { RtcCertificates } from "../../components/certs/rtcCertificates";
 import { RtcDnsZone } from "../../components/dns/rtcDnsZone";
+import { HostFirewall } from "../../components/firewall/hostFirewall";
 import { RtcHost } from "../../components/host/rtcHost";
 import { LocalHost } from "../../components/hosts/localHost";
 import { SipProxy } from "../../components/sip/sipProxy";
@@ -111,6 +112,7 @@ describe("stack config: bad values fail with key path, value and fix", () => {
         ["an unspecified SSH address", host("ssh", { address: "0.0.0.0" }), "hosts.server1.ssh.address", "unspecified"],
         ["an unknown provider", host("provider", "digitalocean"), "hosts.server1.provider", "\"digitalocean\", not one of existing, local, hcloud, aws"],
         ["a misspelt provider", host("provider", "hcloude"), "hosts.server1.provider", "did you mean hcloud?"],
+        ["a host's firewall as a word", host("firewall", "off"), "hosts.server1.firewall", "\"off\" (a string), not true or false"],
         ["SSH settings on a local host", { ...base(), hosts: { server1: { provider: "local", ipv4: ["198.51.100.19"], ssh: { hostKey } } } }, "hosts.server1.ssh", "is not a known setting"],
         ["addresses on a cloud host", { ...base(), hosts: { server1: { provider: "hcloud", ipv4: ["198.51.100.19"] } } }, "hosts.server1.ipv4", "is not a known setting"],
         ["a bad Hetzner location", { ...base(), hosts: { server1: { provider: "hcloud", location: "Falkenstein" } } }, "hosts.server1.location", "not a Hetzner location"],
@@ -124,6 +126,11 @@ describe("stack config: bad values fail with key path, value and fix", () => {
         ["Cloudflare without a zone id", cfg("dns", { backend: "cloudflare" }), "dns.zoneId", "is missing"],
         ["a zone id for BIND", { ...cfg("dns", { backend: "bind", zoneId: "0123456789abcdef0123456789abcdef" }), services: { dns: "server1" } }, "dns.zoneId", "is set for the bind backend"],
         ["BIND without its host", cfg("dns", { backend: "bind" }), "services.dns", "is missing"],
+        ["a secondary that is a name", { ...cfg("dns", { backend: "bind", secondaries: ["ns2.example.net"] }), services: { dns: "server1" } }, "dns.secondaries[0]", "\"ns2.example.net\""],
+        ["a secondary on loopback", { ...cfg("dns", { backend: "bind", secondaries: ["::1"] }), services: { dns: "server1" } }, "dns.secondaries[0]", "loopback"],
+        ["a secondary twice", { ...cfg("dns", { backend: "bind", secondaries: ["198.51.100.53", "198.51.100.53"] }), services: { dns: "server1" } }, "dns.secondaries[1]", "repeats 198.51.100.53"],
+        ["secondaries on Cloudflare", cfg("dns", { backend: "cloudflare", zoneId: "0123456789abcdef0123456789abcdef", secondaries: ["198.51.100.53"] }), "dns.secondaries", "is set for the cloudflare backend"],
+        ["a transfer key without secondaries", { ...cfg("dns", { backend: "bind" }), services: { dns: "server1" }, dnsTransferKey: true }, "dnsTransferKey", "dns.secondaries is empty"],
         ["a loopback name server", cfg("dns", { nameServers: [{ name: "ns1.falcot.com", ipv4: ["127.0.0.1"] }] }), "dns.nameServers[0].ipv4[0]", "loopback"],
         ["a record injected through a name server", cfg("dns", { nameServers: [{ name: "ns1.falcot.com\n@ IN NS evil.example.", ipv4: ["198.51.100.19"] }] }), "dns.nameServers[0].name", "evil.example."],
         ["an address injected through a name server", cfg("dns", { nameServers: [{ name: "ns1.falcot.com", ipv4: ["198.51.100.19\n@ IN NS evil.example."] }] }), "dns.nameServers[0].ipv4[0]", "evil.example."],
@@ -168,8 +175,10 @@ describe("stack config: bad secrets fail where they arrive, never showing the va
         ["a TURN secret with spaces", { ...baseSecrets(), turnStaticAuthSecret: "a shared secret with spaces in it" }, "turnStaticAuthSecret", "holds characters", "with spaces"],
         ["a TURN secret with a newline", { ...baseSecrets(), turnStaticAuthSecret: "0123456789abcdef0123456789\nno-tlsv1_2" }, "turnStaticAuthSecret", "holds characters", "no-tlsv1_2"],
         ["an SSH key that is not one", { ...baseSecrets(), sshPrivateKey: "ssh-ed25519 AAAA-the-public-half" }, "sshPrivateKey", "not an unencrypted private key", "the-public-half"],
+        ["a transfer key that is not base64", { ...baseSecrets(), dnsTransferKey: "not base64 at all!" }, "dnsTransferKey", "is not base64", "not base64 at all!"],
+        ["a short transfer key", { ...baseSecrets(), dnsTransferKey: "c2hvcnQ=" }, "dnsTransferKey", "too short", "c2hvcnQ="],
     ])("%s", (_what, secrets, where, shows, secret) => {
-        const err = configFailure(base(), secrets);
+        const err = configFailure(secrets.dnsTransferKey ? { ...cfg("dns", { backend: "bind", secondaries: ["198.51.100.53"] }), services: { dns: "server1" }, dnsTransferKey: true } : base(), secrets);
         expectClean(err, where, shows, secret);
         expect((err as Error).message).toContain("Falcot stack config:");
     });
@@ -233,6 +242,9 @@ describe("component args: bad values fail with component, arg, value and fix", (
         ["RtcDnsZone without records", () => new RtcDnsZone("z", { domain: "falcot.com" } as never), "RtcDnsZone \"z\": records", "is missing"],
         ["RtcDnsZone with a record that adds a record", () => new RtcDnsZone("z", { domain: "falcot.com", records: [{ type: "A", name: "www.falcot.com\n@ IN NS evil.example.", address: "198.51.100.19" }], nameServers: [{ name: "ns.example.net" }] }), "records[0].name", "evil.example."],
         ["RtcDnsZone with a loopback A record", () => new RtcDnsZone("z", { domain: "falcot.com", records: [{ type: "A", name: "www.falcot.com", address: "127.0.0.1" }], nameServers: [{ name: "ns.example.net" }] }), "records[0].address", "loopback"],
+        ["RtcDnsZone with secondaries and no key", () => new RtcDnsZone("z", { domain: "falcot.com", records: [], nameServers: [{ name: "ns.example.net" }], backend: { kind: "bind", host: seedHost(), secondaries: ["198.51.100.53"] } }), "backend.transferKey", "is missing, but secondaries are given"],
+        ["RtcDnsZone with a key that is not base64", () => new RtcDnsZone("z", { domain: "falcot.com", records: [], nameServers: [{ name: "ns.example.net" }], backend: { kind: "bind", host: seedHost(), secondaries: ["198.51.100.53"], transferKey: "secret with spaces" } }), "backend.transferKey", "is not base64"],
+        ["RtcDnsZone with a secondary that is a zone line", () => new RtcDnsZone("z", { domain: "falcot.com", records: [], nameServers: [{ name: "ns.example.net" }], backend: { kind: "bind", host: seedHost(), secondaries: ["198.51.100.53; }; allow-transfer { any"], transferKey: "q8Yc1X/6fM+ZlB0Yw2n3JmP4s5T6u7V8w9x0y1z2A3E=" } }), "backend.secondaries[0]", "allow-transfer"],
         ["RtcDnsZone with a multicast glue address", () => new RtcDnsZone("z", { domain: "falcot.com", records: [], nameServers: [{ name: "ns1.falcot.com", ipv4: ["224.0.0.9"] }] }), "nameServers[0].ipv4[0]", "multicast"],
         ["RtcCertificates with a name for a list", () => new RtcCertificates("c", { certificates: { turn: "turn.falcot.com" as never } }), "certificates", "turn.falcot.com"],
         ["RtcHost with IPv6 in ipv4", () => new RtcHost("h", { fqdn: "s.falcot.com", ipv4: ["198.51.100.19", "2001:db8::1"], connection: { host: "x" } }), "ipv4[1]", "move it to the ipv6 list"],
@@ -240,6 +252,9 @@ describe("component args: bad values fail with component, arg, value and fix", (
         ["LocalHost with a bad environment name", () => new LocalHost("l", { fqdn: "s.falcot.com", ipv4: ["198.51.100.19"], envName: "Local Host" }), "envName", "\"Local Host\""],
         ["LocalHost with a loopback address", () => new LocalHost("l", { fqdn: "s.falcot.com", ipv4: ["127.0.0.2"] }), "ipv4[0]", "loopback"],
         ["args that are not an object", () => new TurnServer("t", undefined as never), "TurnServer \"t\": args", "is missing"],
+        ["HostFirewall reverting after 5 s", () => new HostFirewall("f", { host: seedHost(), ports: [], revertAfterSeconds: 5 }), "HostFirewall \"f\": revertAfterSeconds", "is 5. Fix: give seconds from 10 to 600"],
+        ["HostFirewall with a port range backwards", () => new HostFirewall("f", { host: seedHost(), ports: [{ protocol: "udp", from: 65535, to: 49152, purpose: "relay" }] }), "HostFirewall \"f\": ports[0]", "runs from 65535 down to 49152"],
+        ["HostFirewall with an unknown protocol", () => new HostFirewall("f", { host: seedHost(), ports: [{ protocol: "sctp" as never, from: 5060, to: 5060, purpose: "SIP" }] }), "HostFirewall \"f\": ports[0].protocol", "\"sctp\""],
     ])("%s", (_what, make, where, shows) => {
         expectClean(failure(make), where, shows);
     });
@@ -270,6 +285,7 @@ describe("good values pass", () => {
         ["an SSH tunnel on loopback", host("ssh", { address: "127.0.0.1", port: 2222 })],
         ["the port443 layout", { ...cfg("layout", "port443"), hosts: { server1: { ipv4: ["198.51.100.19", "198.51.100.20", "198.51.100.21"] } } }],
         ["BIND on the host", { ...cfg("dns", { backend: "bind" }), services: { dns: "server1" } }],
+        ["BIND with secondaries of both families and their key", { ...cfg("dns", { backend: "bind", secondaries: ["198.51.100.53", "2001:db8::53"] }), services: { dns: "server1" }, dnsTransferKey: true }, { ...baseSecrets(), dnsTransferKey: "q8Yc1X/6fM+ZlB0Yw2n3JmP4s5T6u7V8w9x0y1z2A3E=" }],
         ["Cloudflare with its zone id", cfg("dns", { backend: "cloudflare", zoneId: "0123456789abcdef0123456789abcdef" })],
         ["name servers outside the zone", cfg("dns", { nameServers: [{ name: "ns.example.net" }] })],
         ["users with dots, dashes and digits", at(base(), "users", { "j.doe-2": { services: ["sip"] }, a_b: { services: ["turnAdmin"] } }), { passwords: { "j.doe-2": "correct horse battery", a_b: "correct horse battery" }, sshPrivateKey: sshKey }],
@@ -281,6 +297,7 @@ describe("good values pass", () => {
         ["a TURN shared secret beside TURN users (a second coturn process takes it)", base(), { ...baseSecrets(), turnStaticAuthSecret: "q8Yc1X/6fM+ZlB0Yw2n3JmP4s5T6u7V8w9x0y1z2A3=" }],
         ["an RSA private key for SSH", base(), { ...baseSecrets(), sshPrivateKey: "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA\n-----END RSA PRIVATE KEY-----\n" }],
         ["certificates renewed early", cfg("certificates", { validityHours: 2160, earlyRenewalHours: 360 })],
+        ["a host without the stack's firewall", host("firewall", false)],
         ["two hosts, services spread", { ...base(), hosts: { server1: { ipv4: ["198.51.100.19"] }, server2: { ipv4: ["198.51.100.30"], fqdn: "sip1.falcot.com" } }, services: { sip: "server2" } }],
     ]))("%s", (_what, raw, secrets) => {
         expect(configFailure(raw, secrets)).toBeUndefined();
@@ -288,6 +305,7 @@ describe("good values pass", () => {
 
     it.each<[string, () => unknown]>([
         ["TurnServer with ranges in three forms", () => new TurnServer("t", { host: seedHost(), extraDeniedPeerRanges: ["203.0.113.7", "203.0.113.0/24", "2001:db8:dead::-2001:db8:dead::ff"] })],
+        ["HostFirewall at the edges of revertAfterSeconds", () => [10, 600].map((s) => new HostFirewall(`f${s}`, { host: seedHost(`fw${s}`), ports: [{ protocol: "udp", from: 49152, to: 65535, purpose: "TURN relay" }], revertAfterSeconds: s }))],
         ["TurnServer with an absolute sqlite path", () => new TurnServer("t", { host: seedHost(), userDb: { kind: "sqlite", path: "/srv/turn/turn_db.sqlite" } })],
         ["SipProxy with a tricky password", () => new SipProxy("s", { host: seedHost(), users: [{ name: "roland", password: "it's \"$(id)\" `x`; ok" }] })],
         ["RtcDnsZone with SRV and NAPTR names", () => new RtcDnsZone("z", { domain: "falcot.com", nameServers: [{ name: "ns.example.net" }], records: [

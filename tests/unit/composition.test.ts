@@ -35,7 +35,7 @@ it("a second component that would write the same file on a host is refused, nami
     expect(() => new TurnServer("turn-b", { host })).toThrow(/TurnServer "turn-b": \/etc\/turnserver.conf is already written on shared.falcot.com by TurnServer "turn-a"/);
 });
 
-it("two BIND zones on one host each get their own files and include line", async () => {
+it("two BIND zones on one host each get their own files and include line, and share the options and the unit's drop-in", async () => {
     const host = seedHost("ns");
     const ns = [{ name: "ns.example.net" }];
     new RtcDnsZone("zone-com", { domain: "falcot.com", records: [], nameServers: ns, backend: { kind: "bind", host } });
@@ -43,7 +43,11 @@ it("two BIND zones on one host each get their own files and include line", async
     await settle();
     const lines = registered.filter((r) => /^zone-(com|org)-line-/.test(r.name)).map((r) => String(r.inputs.create));
     expect(lines.map((s) => /line='(.*)'/.exec(s)?.[1]).sort()).toEqual(['include "/etc/bind/pulumi-rtc/falcot.com.conf";', 'include "/etc/bind/pulumi-rtc/falcot.org.conf";']);
-    expect(named("zone-com-etc-bind")).toEqual(["zone-com-etc-bind-db.falcot.com", "zone-com-etc-bind-pulumi-rtc-falcot.com.conf"]);
+    // The first zone writes what both share: named's options and the drop-in of its unit.
+    expect(named("zone-com-etc-bind")).toEqual(["zone-com-etc-bind-db.falcot.com", "zone-com-etc-bind-named.conf.options", "zone-com-etc-bind-pulumi-rtc-falcot.com.conf"]);
+    expect(named("zone-org-etc-bind")).toEqual(["zone-org-etc-bind-db.falcot.org", "zone-org-etc-bind-pulumi-rtc-falcot.org.conf"]);
+    expect(named("zone-com-etc-systemd")).toEqual(["zone-com-etc-systemd-system-named.service.d-pulumi-rtc.conf"]);
+    expect(named("zone-org-etc-systemd")).toEqual([]);
 });
 
 it("a component made after an await joins the host's next apt transaction", async () => {

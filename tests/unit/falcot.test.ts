@@ -78,13 +78,22 @@ describe("Falcot stack under mocks", () => {
         const commands = of("command:remote:Command");
         expect(commands.filter((c) => c.name.endsWith("-packages"))).toHaveLength(1);
         const apt = commands.find((c) => c.name === "server1-packages")!;
-        expect(apt.inputs.create).toContain("packages='coturn kamailio kamailio-mysql-modules kamailio-tls-modules lua-unbound mariadb-server prosody sqlite3'");
+        expect(apt.inputs.create).toContain("packages='coturn kamailio kamailio-mysql-modules kamailio-tls-modules lua-unbound mariadb-server nftables prosody sqlite3'");
         expect(apt.parent).toBe("rtc:index:RtcHost::server1");
         for (const c of commands) expect(c.parent).toMatch(/^rtc:index:/);
         expect(of("cloudflare:index/dnsRecord:DnsRecord").length).toBe(recordSetSize(resources));
         const srv = of("cloudflare:index/dnsRecord:DnsRecord").find((r) => r.inputs.name === "_sips._tcp.sip.falcot.com")!;
         expect(srv.inputs).toMatchObject({ type: "SRV", priority: 0, data: { priority: 0, weight: 1, port: 5061, target: "sip-proxy.falcot.com" } });
         expect(commands.map((c) => c.name)).toEqual(expect.arrayContaining(["turn-service-coturn", "sip-service-kamailio", "xmpp-service-prosody", "sip-database", "sip-users", "turn-users", "xmpp-users"]));
+        expect(of("rtc:index:HostFirewall").map((r) => r.name)).toEqual(["server1-firewall"]);
+        const confirm = commands.find((c) => c.name === "server1-firewall-confirm")!;
+        expect(confirm.parent).toBe("rtc:index:HostFirewall::server1-firewall");
+    });
+
+    it("keeps a firewall on each host unless the host opts out (hosts.NAME.firewall: false)", async () => {
+        const { resources } = await runSynth({ sets: [["hosts.server1.firewall", "false"]] });
+        expect(resources.filter((r) => r.type === "rtc:index:HostFirewall")).toHaveLength(0);
+        expect(resources.filter((r) => r.name.includes("firewall"))).toEqual([]);
     });
 
     it("with click-to-call on: the page's records, a second coturn process beside TURN users, and its secrets made by the stack", async () => {

@@ -67,6 +67,18 @@ export interface PortRange {
     readonly max: number;
 }
 
+/** A port or a range of ports that a service listens on, as a firewall opens it. */
+export interface ServicePort {
+    /** `tcp` or `udp`. */
+    readonly protocol: string;
+    /** The first port. */
+    readonly from: number;
+    /** The last port; `from` for one port. */
+    readonly to: number;
+    /** What it is for, such as `TURN over TLS`. */
+    readonly purpose: string;
+}
+
 /** Where coturn keeps its users. */
 export interface TurnUserDb {
     /** `sqlite` (default), `mysql`, `postgresql` or `redis`. */
@@ -172,6 +184,8 @@ export class TurnServer extends pulumi.ComponentResource {
     readonly configText: pulumi.Output<string>;
     /** Where clients with REST credentials connect; empty without `staticAuthSecret`. */
     readonly restUris: pulumi.Output<string[]>;
+    /** The ports it listens on, for `HostFirewall` or a cloud firewall. */
+    readonly ports: pulumi.Output<ServicePort[]>;
 
     constructor(name: string, args: TurnServerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rtc:index:TurnServer", name, {}, opts);
@@ -190,7 +204,8 @@ export class TurnServer extends pulumi.ComponentResource {
         this.realm = made.read((t) => t.realm);
         this.configText = made.read((t) => t.configText);
         this.restUris = made.read((t) => [...(t.restUris ?? [])]);
-        made.whenBuilt(() => this.registerOutputs({ dnsRecords: this.dnsRecords, hostname: this.hostname, realm: this.realm, configText: this.configText, restUris: this.restUris }));
+        this.ports = made.read((t) => t.ports.map((p) => ({ ...p })));
+        made.whenBuilt(() => this.registerOutputs({ dnsRecords: this.dnsRecords, hostname: this.hostname, realm: this.realm, configText: this.configText, restUris: this.restUris, ports: this.ports }));
     }
 }
 
@@ -239,6 +254,8 @@ export class SipProxy extends pulumi.ComponentResource {
     readonly caCertPem: pulumi.Output<string>;
     /** Where browsers connect; empty without `webSocketPort`. */
     readonly webSocketUrl: pulumi.Output<string>;
+    /** The ports it listens on, for `HostFirewall` or a cloud firewall. */
+    readonly ports: pulumi.Output<ServicePort[]>;
 
     constructor(name: string, args: SipProxyArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rtc:index:SipProxy", name, {}, opts);
@@ -259,7 +276,8 @@ export class SipProxy extends pulumi.ComponentResource {
         this.hostname = made.read((s) => s.hostname);
         this.caCertPem = made.read((s) => s.caCertPem ?? pulumi.output(""));
         this.webSocketUrl = made.read((s) => s.webSocketUrl ?? "");
-        made.whenBuilt(() => this.registerOutputs({ dnsRecords: this.dnsRecords, sipDomain: this.sipDomain, hostname: this.hostname, caCertPem: this.caCertPem, webSocketUrl: this.webSocketUrl }));
+        this.ports = made.read((s) => s.ports.map((p) => ({ ...p })));
+        made.whenBuilt(() => this.registerOutputs({ dnsRecords: this.dnsRecords, sipDomain: this.sipDomain, hostname: this.hostname, caCertPem: this.caCertPem, webSocketUrl: this.webSocketUrl, ports: this.ports }));
     }
 }
 
@@ -300,6 +318,8 @@ export class XmppServer extends pulumi.ComponentResource {
     readonly hostname: pulumi.Output<string>;
     /** The CA that signed the server's certificate, when it made its own; empty otherwise. */
     readonly caCertPem: pulumi.Output<string>;
+    /** The ports it listens on, for `HostFirewall` or a cloud firewall. */
+    readonly ports: pulumi.Output<ServicePort[]>;
 
     constructor(name: string, args: XmppServerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rtc:index:XmppServer", name, {}, opts);
@@ -314,7 +334,8 @@ export class XmppServer extends pulumi.ComponentResource {
         this.domains = made.read((x) => [...x.domains]);
         this.hostname = made.read((x) => x.hostname);
         this.caCertPem = made.read((x) => x.caCertPem ?? pulumi.output(""));
-        made.whenBuilt(() => this.registerOutputs({ dnsRecords: this.dnsRecords, domains: this.domains, hostname: this.hostname, caCertPem: this.caCertPem }));
+        this.ports = made.read((x) => x.ports.map((p) => ({ ...p })));
+        made.whenBuilt(() => this.registerOutputs({ dnsRecords: this.dnsRecords, domains: this.domains, hostname: this.hostname, caCertPem: this.caCertPem, ports: this.ports }));
     }
 }
 
@@ -337,6 +358,10 @@ export interface RtcDnsZoneArgs {
     readonly hostmaster?: string;
     /** TTL of every record. Default 3600. */
     readonly ttl?: number;
+    /** bind: addresses of the secondary name servers, the only ones that may transfer the zone, and are notified. Default: none. */
+    readonly secondaries?: string[];
+    /** bind: the TSIG secret the secondaries sign transfers with (base64, as `tsig-keygen` prints it). Pass a secret. Required with `secondaries`. */
+    readonly transferKey?: pulumi.Input<string>;
 }
 
 /** The services' DNS records, published as a zone file, on BIND or on Cloudflare (pulumi-rtc's `RtcDnsZone`). */
@@ -345,22 +370,57 @@ export class RtcDnsZone extends pulumi.ComponentResource {
     readonly zoneText: pulumi.Output<string>;
     /** Every record of the zone, SOA excepted. */
     readonly records: pulumi.Output<DnsRecord[]>;
+    /** The ports the zone is served on, for `HostFirewall`: DNS over UDP and TCP with `bind`; none otherwise. */
+    readonly ports: pulumi.Output<ServicePort[]>;
 
     constructor(name: string, args: RtcDnsZoneArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rtc:index:RtcDnsZone", name, {}, opts);
         const owner = `RtcDnsZone "${name}"`;
         const made = wrap(args, (a) => {
-            const { records, recordSets, backend, zoneId, bindHost, ...rest } = a;
+            const { records, recordSets, backend, zoneId, bindHost, secondaries, transferKey, ...rest } = a;
             const flat = [...(records ?? []), ...(recordSets ?? []).flat()];
             return new rtc.RtcDnsZone(name, {
                 ...rest,
                 records: flat.map((r, i) => typedRecord(owner, records !== undefined && i < records.length ? `records[${i}]` : "recordSets", r)),
-                backend: dnsBackend(owner, backend, zoneId, bindHost),
+                backend: dnsBackend(owner, backend, zoneId, bindHost, { secondaries, transferKey }),
             }, { parent: this });
         });
         this.zoneText = made.read((z) => z.zoneText);
         this.records = made.read((z) => z.records.map(flatRecord));
-        made.whenBuilt(() => this.registerOutputs({ zoneText: this.zoneText, records: this.records }));
+        this.ports = made.read((z) => z.ports.map((p) => ({ ...p })));
+        made.whenBuilt(() => this.registerOutputs({ zoneText: this.zoneText, records: this.records, ports: this.ports }));
+    }
+}
+
+export interface HostFirewallArgs {
+    /** The Debian host whose input the firewall filters. */
+    readonly host: Host;
+    /** Ports to open. SSH is always added. Default: none but SSH. */
+    readonly ports?: ServicePort[];
+    /** Lists of ports to open, such as each service's `ports`. Default: none. */
+    readonly portSets?: pulumi.Input<ServicePort[]>[];
+    /** Seconds after which a new ruleset is taken back unless a new SSH connection confirmed it, 10 to 600. Default 60. */
+    readonly revertAfterSeconds?: number;
+}
+
+/** An nftables firewall that opens only the given ports and SSH, and takes back a ruleset that shuts SSH out (pulumi-rtc's `HostFirewall`). */
+export class HostFirewall extends pulumi.ComponentResource {
+    /** The ports opened, SSH included, merged. */
+    readonly ports: pulumi.Output<ServicePort[]>;
+    /** The nftables ruleset. */
+    readonly rulesetText: pulumi.Output<string>;
+
+    constructor(name: string, args: HostFirewallArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("rtc:index:HostFirewall", name, {}, opts);
+        const owner = `HostFirewall "${name}"`;
+        const made = wrap(args, (a) => new rtc.HostFirewall(name, {
+            host: sharedHost(owner, a.host),
+            ports: [...(a.ports ?? []), ...(a.portSets ?? []).flat()].map((p) => ({ ...p, protocol: p.protocol as "tcp" | "udp" })),
+            revertAfterSeconds: a.revertAfterSeconds,
+        }, { parent: this }));
+        this.ports = made.read((f) => f.ports.map((p) => ({ ...p })));
+        this.rulesetText = made.read((f) => f.rulesetText);
+        made.whenBuilt(() => this.registerOutputs({ ports: this.ports, rulesetText: this.rulesetText }));
     }
 }
 
@@ -459,10 +519,16 @@ function turnUserDb(owner: string, db: Plain<TurnUserDb>): rtc.TurnUserDb {
     throw new rtc.RtcConfigError(owner, "userDb.kind", `is ${JSON.stringify(db.kind)}`, "use sqlite, mysql, postgresql or redis");
 }
 
-function dnsBackend(owner: string, kind: string | undefined, zoneId: string | undefined, bindHost: Plain<Host> | undefined): rtc.DnsBackend {
+function dnsBackend(owner: string, kind: string | undefined, zoneId: string | undefined, bindHost: Plain<Host> | undefined,
+    transfers: { secondaries?: string[]; transferKey?: string }): rtc.DnsBackend {
     const needs = (field: string, given: unknown, fix: string) => {
         if (given === undefined) throw new rtc.RtcConfigError(owner, field, `is missing for backend ${kind}`, fix);
     };
+    if (kind !== "bind") {
+        for (const [field, given] of Object.entries(transfers)) {
+            if (given !== undefined) throw new rtc.RtcConfigError(owner, field, `is set for backend ${kind ?? "zonefile"}`, "remove it: only the bind backend has secondaries");
+        }
+    }
     if (kind === undefined || kind === "zonefile") return { kind: "zonefile" };
     if (kind === "cloudflare") {
         needs("zoneId", zoneId, "give the Cloudflare zone's id");
@@ -470,7 +536,7 @@ function dnsBackend(owner: string, kind: string | undefined, zoneId: string | un
     }
     if (kind === "bind") {
         needs("bindHost", bindHost, "give the host that serves the zone");
-        return { kind, host: sharedHost(owner, bindHost!) };
+        return { kind, host: sharedHost(owner, bindHost!), secondaries: transfers.secondaries, transferKey: secretOrNone(transfers.transferKey) };
     }
     throw new rtc.RtcConfigError(owner, "backend", `is ${JSON.stringify(kind)}`, "use zonefile, cloudflare or bind");
 }

@@ -3,6 +3,7 @@
 #   scripts/local-env.sh up [--layout standard|port443] [--nat]   (npm run up:local)
 #   scripts/local-env.sh down [--nat]                              (npm run down:local)
 #   scripts/local-env.sh outputs [--nat]                           (npm run -s local:outputs: JSON, secrets shown)
+#   scripts/local-env.sh reboot [--nat]                            (the container reboots; no pulumi runs)
 # --nat: the stack `local-nat` (Pulumi.local-nat.yaml), the container behind 1:1 NAT.
 # Installs what a fresh Debian machine needs. Needs root. The stack is `local` in a file backend
 # (scripts/offline-env.sh). Pulumi runs from a project directory beside the state whose Pulumi.yaml
@@ -89,11 +90,16 @@ case "$cmd" in
     project_dir
     outputs
     ;;
+  reboot)
+    # The container of the stack's first host, named as stacks/hosts/local.ts names it.
+    machine="$(printf '%s' "$STACK" | tr 'A-Z' 'a-z' | tr -cd 'a-z0-9' | cut -c1-8)0"
+    bash scripts/local/host.sh reboot "$machine" >/dev/null
+    ;;
   pulumi)
     # Any pulumi command on the local stack, e.g. `scripts/local-env.sh pulumi preview --diff`.
     source scripts/offline-env.sh >/dev/null
     project_dir
     exec pulumi "${passthrough[@]}" --stack "$STACK" --non-interactive
     ;;
-  *) echo "usage: $0 up [--layout standard|port443] [--nat] | down [--nat] | outputs [--nat] | pulumi ARGS..." >&2; exit 2 ;;
+  *) echo "usage: $0 up [--layout standard|port443] [--nat] | down [--nat] | outputs [--nat] | reboot [--nat] | pulumi ARGS..." >&2; exit 2 ;;
 esac

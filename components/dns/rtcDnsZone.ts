@@ -10,6 +10,7 @@ import { refuseControlCharacters } from "../common/plainText";
 import { managedHeader, secretPlaceholder } from "../common/managed";
 import { ArgKinds, checkArgs } from "../common/args";
 import { holdsAddressToken, resolveAddresses, resolveAddressesIn } from "../common/addresses";
+import { PortRule, dnsPorts } from "../common/ports";
 
 const argKinds: ArgKinds<RtcDnsZoneArgs> = { domain: "string", records: "objects", backend: "object", nameServers: "objects", hostmaster: "string", ttl: "integer" };
 
@@ -61,6 +62,8 @@ export class RtcDnsZone extends pulumi.ComponentResource {
     readonly zoneText: pulumi.Output<string>;
     /** Every record of the zone, SOA excepted; an address known only at deployment stands as a token. */
     readonly records: readonly DnsRecord[];
+    /** The ports the zone is served on, for `HostFirewall`: DNS over UDP and TCP with `bind`; none otherwise. */
+    readonly ports: readonly PortRule[];
 
     constructor(name: string, args: RtcDnsZoneArgs, opts?: pulumi.ComponentResourceOptions) {
         super("rtc:index:RtcDnsZone", name, {}, opts);
@@ -120,6 +123,7 @@ export class RtcDnsZone extends pulumi.ComponentResource {
         // The serial follows the records' values, so it is computed once the addresses are known.
         this.zoneText = resolveAddressesIn(settings).apply(renderZone);
         this.records = zoneRecords(settings);
+        this.ports = backend.kind === "bind" ? dnsPorts : [];
 
         if (backend.kind === "cloudflare") {
             // Cloudflare serves the zone's SOA, NS and glue itself.

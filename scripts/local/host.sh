@@ -824,7 +824,7 @@ cmd_create() {
   local spec_hash
   spec_hash=$(printf '%s' "$spec" | jq -S -c . | sha256sum | cut -c1-64)
   SPEC_HASH=$spec_hash
-  if nspawn_pid >/dev/null && [ "$(cat "$MACHINES_DIR/$NAME.spec-hash" 2>/dev/null)" = "$spec_hash" ] \
+  if [ "${REBOOT:-}" != true ] && nspawn_pid >/dev/null && [ "$(cat "$MACHINES_DIR/$NAME.spec-hash" 2>/dev/null)" = "$spec_hash" ] \
      && [ -d "$MDIR" ]; then
     ensure_acng
     log "$NAME already runs with this spec"
@@ -862,6 +862,8 @@ cmd_create() {
   ensure_acng
   boot
   printf '%s\n' "$spec_hash" >"$MACHINES_DIR/$NAME.spec-hash"
+  # Kept for reboot (it may hold the host's private key, as the disk beside it does).
+  ( umask 077; printf '%s' "$spec" >"$MACHINES_DIR/$NAME.spec" )
   result_json running
 }
 
@@ -891,11 +893,22 @@ cmd_delete() {
   teardown_net
   remove_machine_dir
   rm -rf "$MACHINES_DIR/.tmp-$NAME" "$MACHINES_DIR/.#$NAME.lck"   # the latter: nspawn's lock, left if it was killed
-  rm -f "$MACHINES_DIR/$NAME.gw4" "$MACHINES_DIR/$NAME.spec-hash" "$MACHINES_DIR/$NAME.mode" "$LOGF" "$PIDF"
+  rm -f "$MACHINES_DIR/$NAME.gw4" "$MACHINES_DIR/$NAME.spec-hash" "$MACHINES_DIR/$NAME.spec" "$MACHINES_DIR/$NAME.mode" "$LOGF" "$PIDF"
   rm -f "$RUN_DIR/$NAME.lock"
   flock -u 9; exec 9>&-
   acng_after_delete
   log "$NAME deleted"
+}
+
+# A reboot as a server has one: the container powers off, its network cards come back with only what the
+# machine's own network gives them (fresh namespace and veths), and it boots again from the same disk.
+cmd_reboot() {
+  need_root
+  local name=${1:-}
+  [ -n "$name" ] || die "usage: host.sh reboot NAME"
+  set_names "$name"
+  [ -r "$MACHINES_DIR/$NAME.spec" ] || die "$NAME was not made by this version of host.sh (no saved spec): create it again"
+  REBOOT=true cmd_create <"$MACHINES_DIR/$NAME.spec"
 }
 
 cmd_status() {
@@ -924,14 +937,15 @@ check_tools() {
 
 main() {
   local cmd=${1:-}
-  case $cmd in create|delete|destroy|status) check_tools ;; esac
+  case $cmd in create|delete|destroy|status|reboot) check_tools ;; esac
   shift || true
   case $cmd in
     create) cmd_create "$@" ;;
     delete|destroy) cmd_delete "$@" ;;
     status) cmd_status "$@" ;;
+    reboot) cmd_reboot "$@" ;;
     build-rootfs) need_root; ensure_rootfs ;;
-    *) die "usage: host.sh create|delete [NAME]|status NAME|build-rootfs  (JSON spec on stdin)" ;;
+    *) die "usage: host.sh create|delete [NAME]|status NAME|reboot NAME|build-rootfs  (JSON spec on stdin)" ;;
   esac
 }
 main "$@"

@@ -4,6 +4,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { SIP_DBRO_SECRET, SIP_DBRW_SECRET } from "../../components/sip/render";
+import { FIREWALL_TABLE, firewallDefaults } from "../../components/firewall/render";
+import { firewallApplyScript, firewallPaths } from "../../components/firewall/scripts";
 import { engineEnv } from "../engine/engine-env";
 import { StackBrowser, callStats, launchBrowser, waitForState } from "../../scripts/local/browser";
 
@@ -27,6 +29,7 @@ interface Outputs {
     };
     ssh: Record<string, { address: string; privateKey: string; hostPublicKey: string }>;
     dnsTransfer?: { keyName: string; algorithm: string; secret: string; primaries: string[] };
+    exposure: Record<string, { protocol: "tcp" | "udp"; from: number; to: number; purpose: string }[]>;
 }
 
 function run(cmd: string, args: string[], opts: { input?: string; timeout?: number; allowFail?: boolean; env?: NodeJS.ProcessEnv } = {}) {
@@ -41,19 +44,21 @@ let localStack = "local";
 const localEnv = (...args: string[]) => run("bash", ["scripts/local-env.sh", ...args], { timeout: 1800000, env: { ...env, RTC_LOCAL_STACK: localStack } });
 const outputs = (): Outputs => JSON.parse(localEnv("outputs").stdout);
 
-/** Runs a shell command on the local host over SSH, with the stack's key and pinned host key. */
-function onHost(o: Outputs, command: string): string {
+/** Runs a shell command on the local host over a new SSH connection, with the stack's key and pinned host key. */
+function sshToHost(o: Outputs, command: string, opts: { allowFail?: boolean; connectTimeout?: number } = {}) {
     const h = Object.values(o.ssh)[0];
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rtc-ssh-"));
     try {
         fs.writeFileSync(path.join(dir, "key"), h.privateKey, { mode: 0o600 });
         fs.writeFileSync(path.join(dir, "known_hosts"), `${h.address} ${h.hostPublicKey.trim()}\n`);
         return run("ssh", ["-i", path.join(dir, "key"), "-o", "StrictHostKeyChecking=yes", "-o", `UserKnownHostsFile=${path.join(dir, "known_hosts")}`,
-            "-o", "BatchMode=yes", `root@${h.address}`, command]).stdout;
+            "-o", "BatchMode=yes", "-o", `ConnectTimeout=${opts.connectTimeout ?? 30}`, `root@${h.address}`, command], { allowFail: opts.allowFail });
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });
     }
 }
+
+const onHost = (o: Outputs, command: string): string => sshToHost(o, command).stdout;
 
 /** Records of the zone text, as [name, type, data] with names fully qualified. */
 function zoneRecords(zone: string, origin: string): [string, string, string][] {
@@ -112,6 +117,35 @@ describe.each(variants)("local environment, $title", ({ layout, stack }) => {
         // The last variant of each stack takes it down.
         if (variants.filter((v) => v.stack === stack).pop()!.layout === layout) localEnv("down");
     });
+
+    const addressOf = (hostname: string) => zoneRecords(o.zone, "falcot.com").find(([n, t]) => n === `${hostname}.` && t === "A")![2];
+    /** Every TLS port of the layout: the certificate it serves, where, and the daemon behind it. */
+    const tlsEndpoints = (): { cert: string; connect: string; extra: string[]; unit: string }[] => {
+        const sip = addressOf(o.endpoints.sip.hostname);
+        const xmpp = addressOf(o.endpoints.xmpp.hostname);
+        const web = addressOf(o.endpoints.web.hostname);
+        const turn = o.endpoints.turn.addresses[0];
+        return [
+            { cert: "falcot-web", connect: `${web}:443`, extra: ["-servername", o.endpoints.web.hostname], unit: "nginx" },
+            { cert: "falcot-turn", connect: `${turn}:5351`, extra: [], unit: "coturn-rest" },
+            { cert: "falcot-turn", connect: `${turn}:${layout === "port443" ? 443 : 5349}`, extra: [], unit: "coturn" },
+            { cert: "falcot-sip", connect: `${sip}:5061`, extra: [], unit: "kamailio" },
+            { cert: "falcot-sip", connect: `${sip}:${layout === "port443" ? 443 : 8443}`, extra: ["-servername", o.endpoints.sip.hostname], unit: "kamailio" },
+            { cert: "falcot-xmpp", connect: `${xmpp}:5222`, extra: ["-starttls", "xmpp", "-xmpphost", "falcot.com"], unit: "prosody" },
+            ...(layout === "port443" ? [{ cert: "falcot-xmpp", connect: `${xmpp}:443`, extra: [], unit: "prosody" }] : []),
+        ];
+    };
+    const registerTls = (password: string, port: number, user = "roland") => {
+        const r = run("node", [path.join(__dirname, "clients/sip-register.mjs")], { allowFail: true, timeout: 30000, input: JSON.stringify({
+            host: addressOf(o.endpoints.sip.hostname), port, domain: o.endpoints.sip.domain, user, password, contact: `sip:${user}@198.51.100.1:5099;transport=tls`, ca: o.caCertPem,
+        }) });
+        return JSON.parse(r.stdout.trim().split("\n").pop() || "{}") as { ok: boolean; statuses: (number | string)[] };
+    };
+    const xmppService = () => (layout === "port443" ? `xmpps://${addressOf(o.endpoints.xmpp.hostname)}:443` : `xmpp://${addressOf(o.endpoints.xmpp.hostname)}:5222`);
+    const chat = (input: object) => run("node", [path.join(__dirname, "clients/xmpp-chat.mjs")], { input: JSON.stringify({ ca: o.caCertPem, domain: "falcot.com", ...input }), allowFail: true, timeout: 60000 });
+    const started = (units: readonly string[]) => Object.fromEntries(onHost(o, `systemctl show -p ActiveEnterTimestampMonotonic --value ${units.join(" ")}`)
+        .split("\n").filter(Boolean).map((t, i) => [units[i], t]));
+    const daemons = ["coturn", "coturn-rest", "kamailio", "prosody", "nginx", "mariadb", "named"];
 
     it("booted the host through cloud-init, with its pinned host key and every service address", () => {
         expect(onHost(o, "cloud-init status").trim()).toBe("status: done");
@@ -212,13 +246,7 @@ describe.each(variants)("local environment, $title", ({ layout, stack }) => {
     });
 
     describe("SIP", () => {
-        const proxy = () => zoneRecords(o.zone, "falcot.com").find(([n, t]) => n === `${o.endpoints.sip.hostname}.` && t === "A")![2];
-        const registerTls = (password: string, port: number) => {
-            const r = run("node", [path.join(__dirname, "clients/sip-register.mjs")], { allowFail: true, timeout: 30000, input: JSON.stringify({
-                host: proxy(), port, domain: o.endpoints.sip.domain, user: "roland", password, contact: "sip:roland@198.51.100.1:5099;transport=tls", ca: o.caCertPem,
-            }) });
-            return JSON.parse(r.stdout.trim().split("\n").pop() || "{}") as { ok: boolean; statuses: (number | string)[] };
-        };
+        const proxy = () => addressOf(o.endpoints.sip.hostname);
         /** sipsak over TCP, resolving sip.falcot.com through the stack's own DNS server (NAPTR/SRV). */
         const sipsak = (password: string) => {
             const resolv = path.join(os.tmpdir(), `rtc-resolv-${process.pid}.conf`);
@@ -425,11 +453,7 @@ describe.each(variants)("local environment, $title", ({ layout, stack }) => {
     });
 
     describe("XMPP", () => {
-        const service = () => {
-            const a = zoneRecords(o.zone, "falcot.com").find(([n, t]) => n === `${o.endpoints.xmpp.hostname}.` && t === "A")![2];
-            return layout === "port443" ? `xmpps://${a}:443` : `xmpp://${a}:5222`;
-        };
-        const chat = (input: object) => run("node", [path.join(__dirname, "clients/xmpp-chat.mjs")], { input: JSON.stringify({ ca: o.caCertPem, domain: "falcot.com", ...input }), allowFail: true, timeout: 60000 });
+        const service = xmppService;
 
         it("two users log in, join a room on the MUC component, and a message reaches the other", () => {
             const r = chat({ service: service(), room: `e2e-${layout}`, message: `hello from ${layout}`, users: [
@@ -458,6 +482,217 @@ describe.each(variants)("local environment, $title", ({ layout, stack }) => {
             const a = service().replace(/^xmpps?:\/\//, "").replace(/:\d+$/, "");
             const r = run("openssl", ["s_client", "-connect", `${a}:5222`, "-starttls", "xmpp", "-xmpphost", "falcot.com", "-CAfile", caFile, "-verify_return_error", "-verify_hostname", "falcot.com"], { input: "", allowFail: true, timeout: 30000 });
             expect(r.output).toMatch(/Verify return code: 0 \(ok\)/);
+        });
+    });
+
+    describe("exposure and faults", () => {
+        type Rule = Outputs["exposure"][string][number];
+        const expand = (rules: Rule[], protocol: "tcp" | "udp") => rules.filter((r) => r.protocol === protocol && r.to - r.from < 100)
+            .flatMap((r) => Array.from({ length: r.to - r.from + 1 }, (_, i) => r.from + i));
+        const publicAddresses = (type: "A" | "AAAA") => [...new Set(zoneRecords(o.zone, "falcot.com").filter(([, t]) => t === type).map(([, , a]) => a))].sort();
+        /** nmap's verdict per address and port, from its greppable output. */
+        const scan = (args: string[], addresses: string[]) => {
+            const r = run("nmap", ["-n", "-Pn", "-oG", "-", ...args, ...addresses], { timeout: 600000 });
+            const states: { address: string; port: number; state: string }[] = [];
+            for (const line of r.stdout.split("\n")) {
+                const m = /^Host: (\S+) .*Ports: (.*?)(\tIgnored State: (\S+) \((\d+)\))?$/.exec(line);
+                if (!m) continue;
+                for (const entry of m[2].split(", ")) {
+                    const [port, state] = entry.split("/");
+                    states.push({ address: m[1], port: Number(port), state });
+                }
+            }
+            return { states, output: r.stdout };
+        };
+        const families = [
+            { family: "IPv4", type: "A" as const, flags: [] as string[] },
+            { family: "IPv6", type: "AAAA" as const, flags: ["-6"] },
+        ];
+        /** The published addresses of a family; with none published, the host must have none of that family to expose. */
+        const scanTargets = (type: "A" | "AAAA") => {
+            const addresses = publicAddresses(type);
+            if (type === "A") expect(addresses.length).toBeGreaterThan(0);
+            if (addresses.length === 0) expect(onHost(o, "ip -6 -o addr show scope global").trim()).toBe("");
+            return addresses;
+        };
+
+        it.each(families)("every public $family address opens only the TCP ports the stack computes for the host, and drops the rest", ({ type, flags }) => {
+            const addresses = scanTargets(type);
+            if (addresses.length === 0) return;
+            const expected = expand(Object.values(o.exposure)[0], "tcp").sort((a, b) => a - b);
+            const { states, output } = scan([...flags, "-sS", "-p-", "-T4", "--min-rate", "8000", "--max-retries", "1"], addresses);
+            const open = [...new Set(states.filter((x) => x.state === "open").map((x) => x.port))].sort((a, b) => a - b);
+            // Over IPv4 every service listens: the open set is the computed one. Over IPv6 some bind IPv4 only.
+            if (type === "A") expect(open).toEqual(expected);
+            else expect(open.filter((p) => !expected.includes(p))).toEqual([]);
+            expect(open).toContain(22);
+            // Elsewhere dropped, not refused: only an opened port without a daemon on that address may answer "closed".
+            expect(output).toMatch(/Ignored State: filtered \(\d+\)/);
+            expect(states.filter((x) => x.state !== "open" && !expected.includes(x.port))).toEqual([]);
+        });
+
+        it.each(families)("answers on the services' UDP ports over $family, and drops UDP elsewhere", ({ type, flags }) => {
+            const addresses = scanTargets(type);
+            if (addresses.length === 0) return;
+            const expected = expand(Object.values(o.exposure)[0], "udp");
+            const elsewhere = [123, 161, 5353, 11211].filter((p) => !expected.includes(p));
+            const { states } = scan([...flags, "-sU", "-p", [...expected, ...elsewhere].join(","), "--max-retries", "1"], addresses);
+            // nmap speaks DNS and STUN on their ports: an answer proves a daemon behind an open port.
+            const answering = type === "A" ? [53, 3478] : [53];
+            for (const port of answering) expect({ port, answered: states.some((x) => x.port === port && x.state === "open") }).toEqual({ port, answered: true });
+            for (const port of elsewhere) expect({ port, states: [...new Set(states.filter((x) => x.port === port).map((x) => x.state))] }).toEqual({ port, states: ["open|filtered"] });
+        });
+
+        it("a ruleset nft refuses changes nothing, and one that would shut SSH out reverts by itself", () => {
+            const table = () => onHost(o, `nft list table ${FIREWALL_TABLE}`);
+            const next = firewallDefaults.nextPath;
+            const pending = () => onHost(o, `ls ${firewallPaths.stateDir}`).split("\n").filter((f) => f === "pending");
+            // The apply step exactly as the host component runs it, with a short revert.
+            const apply = () => sshToHost(o, `echo ${Buffer.from(firewallApplyScript(10)).toString("base64")} | base64 -d | sh`, { allowFail: true });
+            const sshWorks = () => sshToHost(o, "true", { allowFail: true, connectTimeout: 3 }).code === 0;
+            const before = table();
+            onHost(o, `cp ${next} ${next}.e2e`);
+            try {
+                onHost(o, `echo 'this is not nftables' >> ${next}`);
+                const broken = apply();
+                expect(broken.code).not.toBe(0);
+                expect(broken.output).toContain("nft refuses");
+                expect({ table: table(), pending: pending() }).toEqual({ table: before, pending: [] });
+
+                onHost(o, `grep -v 'comment "SSH"' ${next}.e2e > ${next}`);
+                const shut = apply();
+                expect(shut.output).toContain("reverts in 10 s unless confirmed");
+                expect(shut.code).toBe(0);
+                const t0 = Date.now();
+                expect(sshWorks()).toBe(false);
+                while (!sshWorks() && Date.now() - t0 < 40000) spawnSync("sleep", ["1"]);
+                const seconds = Math.round((Date.now() - t0) / 1000);
+                expect({ sshBackWithin40s: sshWorks(), seconds }).toMatchObject({ sshBackWithin40s: true });
+                expect({ table: table(), pending: pending() }).toEqual({ table: before, pending: [] });
+            } finally {
+                onHost(o, `mv -f ${next}.e2e ${next}`);
+            }
+            expect(localEnv("pulumi", "preview", "--expect-no-changes").code).toBe(0);
+        });
+
+        it("refuses TLS 1.1 on every TLS port, and accepts TLS 1.2, and 1.3 where the daemon can", () => {
+            const handshake = (e: ReturnType<typeof tlsEndpoints>[number], version: string) => {
+                const r = run("openssl", ["s_client", "-connect", e.connect, ...e.extra, `-${version}`, ...(version === "tls1_1" ? ["-cipher", "DEFAULT@SECLEVEL=0"] : [])], { input: "", allowFail: true, timeout: 30000 });
+                return new RegExp(`^New, TLSv1\\.${version.slice(-1)}, Cipher is (?!\\(NONE\\))`, "m").test(r.output);
+            };
+            for (const e of tlsEndpoints()) {
+                // coturn 4.6.1 (Debian 12 and 13) hands every TLS 1.x hello to a TLS 1.2-only context: see README, Security.
+                const tls13 = !e.unit.startsWith("coturn");
+                expect({ at: e.connect, unit: e.unit, tls1_1: handshake(e, "tls1_1"), tls1_2: handshake(e, "tls1_2"), tls1_3: handshake(e, "tls1_3") })
+                    .toEqual({ at: e.connect, unit: e.unit, tls1_1: false, tls1_2: true, tls1_3: tls13 });
+            }
+        });
+
+        it("kill -9 of coturn, Kamailio, Prosody and MariaDB: each answers again within 10 s, with registrations and accounts kept", () => {
+            expect(registerTls(o.passwords.roland, 5061).ok).toBe(true);
+            const bindings = () => onHost(o, "mysql -N kamailio -e \"SELECT contact FROM location WHERE username = 'roland' ORDER BY contact\"").trim();
+            const before = bindings();
+            expect(before).toContain("198.51.100.1:5099");
+            const turn = o.endpoints.turn.addresses[0];
+            const answers: Record<string, () => boolean> = {
+                coturn: () => run("turnutils_stunclient", ["-p", "3478", turn], { allowFail: true, timeout: 5000 }).code === 0,
+                kamailio: () => registerTls(o.passwords.roland, 5061).ok,
+                prosody: () => /Verify return code: 0/.test(run("openssl", ["s_client", "-connect", `${addressOf(o.endpoints.xmpp.hostname)}:5222`, "-starttls", "xmpp", "-xmpphost", "falcot.com", "-CAfile", caFile],
+                    { input: "", allowFail: true, timeout: 5000 }).output),
+                // MariaDB answers when Kamailio can store a registration in it again.
+                mariadb: () => registerTls(o.passwords.roland, 5061).ok,
+            };
+            for (const [unit, answer] of Object.entries(answers)) {
+                const pid = onHost(o, `systemctl show -p MainPID --value ${unit}`).trim();
+                expect(Number(pid)).toBeGreaterThan(0);
+                onHost(o, `kill -9 ${pid}`);
+                const t0 = Date.now();
+                let ok = false;
+                while (!ok && Date.now() - t0 < 10000) {
+                    ok = onHost(o, `systemctl show -p MainPID --value ${unit}`).trim() !== pid && answer();
+                    if (!ok) spawnSync("sleep", ["0.5"]);
+                }
+                expect({ unit, answeredWithin10s: ok, seconds: ok ? Math.ceil((Date.now() - t0) / 1000) : "more than 10" }).toMatchObject({ unit, answeredWithin10s: true });
+            }
+            expect(bindings()).toBe(before);
+            const r = chat({ service: xmppService(), room: `after-kill-${layout}`, message: "still here", users: [
+                { jid: "alice@falcot.com", password: o.passwords.alice },
+                { jid: "joe@falcot.com", password: o.passwords.joe },
+            ] });
+            expect(JSON.parse(r.stdout.trim().split("\n").pop()!)).toMatchObject({ ok: true });
+            expect(localEnv("pulumi", "preview", "--expect-no-changes").code).toBe(0);
+        });
+
+        it("comes back after a reboot of the server with no pulumi up: services, registrations, accounts and the firewall", () => {
+            expect(registerTls(o.passwords.roland, 5061).ok).toBe(true);
+            const bindings = () => onHost(o, "mysql -N kamailio -e \"SELECT contact FROM location WHERE username = 'roland' ORDER BY contact\"").trim();
+            const before = { bindings: bindings(), boot: onHost(o, "stat -c %Y /proc/1").trim(), ruleset: onHost(o, "nft list table inet pulumi_rtc") };
+            localEnv("reboot");
+            expect(onHost(o, "stat -c %Y /proc/1").trim()).not.toBe(before.boot);
+            expect(onHost(o, "systemctl is-system-running").trim()).toBe("running");
+            expect(onHost(o, "nft list table inet pulumi_rtc")).toBe(before.ruleset);
+            expect(bindings()).toBe(before.bindings);
+            expect(run("turnutils_stunclient", ["-p", "3478", o.endpoints.turn.addresses[0]]).output).toMatch(/UDP reflexive addr/);
+            expect(registerTls(o.passwords.roland, 5061).ok).toBe(true);
+            expect(run("dig", [`@${o.dnsServer}`, "+short", "falcot.com", "SOA"]).stdout).toMatch(/^ns1\.falcot\.com\. /);
+            const r = chat({ service: xmppService(), room: `after-reboot-${layout}`, message: "back", users: [
+                { jid: "alice@falcot.com", password: o.passwords.alice },
+                { jid: "joe@falcot.com", password: o.passwords.joe },
+            ] });
+            expect(JSON.parse(r.stdout.trim().split("\n").pop()!)).toMatchObject({ ok: true });
+            expect(localEnv("pulumi", "preview", "--expect-no-changes").code).toBe(0);
+        });
+
+        it("a pulumi up killed halfway through a change converges on the next up, with nothing lost", async () => {
+            const before = onHost(o, "mysql -N kamailio -e 'SELECT username FROM subscriber ORDER BY username'").trim();
+            localEnv("pulumi", "config", "set", "--path", "users.carol.services[0]", "sip");
+            localEnv("pulumi", "config", "set", "--path", "users.carol.services[1]", "xmpp");
+            localEnv("pulumi", "config", "set", "--path", "sip.floodLimit", layout === "standard" ? "30" : "34");
+            {
+                const up = spawn("bash", ["scripts/local-env.sh", "pulumi", "up", "--yes", "--skip-preview"], { cwd: root, env: { ...env, RTC_LOCAL_STACK: localStack }, detached: true });
+                let log = "";
+                up.stdout!.on("data", (d: Buffer) => { log += d.toString(); });
+                up.stderr!.on("data", (d: Buffer) => { log += d.toString(); });
+                const exited = new Promise((resolve) => up.on("exit", resolve));
+                // Halfway: one remote step done, another under way.
+                const t0 = Date.now();
+                while (!(/command:remote:Command \S+ updated/.test(log) && /command:remote:Command \S+ updating/.test(log.split(/updated/).pop()!)) && Date.now() - t0 < 180000) {
+                    await new Promise((r) => setTimeout(r, 200));
+                }
+                process.kill(-up.pid!, "SIGKILL");
+                await exited;
+                expect(log).toMatch(/command:remote:Command \S+ updated/);
+                expect(log).not.toMatch(/^Resources:/m);
+            }
+            // The killed engine leaves its lock: the next up says so, and `pulumi cancel` removes it, as that message says.
+            const locked = run("bash", ["scripts/local-env.sh", "pulumi", "up", "--yes", "--skip-preview"], { allowFail: true, timeout: 600000, env: { ...env, RTC_LOCAL_STACK: localStack } });
+            expect(locked.output).toMatch(/locked by 1 lock/);
+            localEnv("pulumi", "cancel", "--yes");
+            printed.push(localEnv("pulumi", "up", "--yes", "--skip-preview").output);
+            expect(localEnv("pulumi", "preview", "--expect-no-changes").code).toBe(0);
+            o = outputs();
+            expect(onHost(o, "mysql -N kamailio -e 'SELECT username FROM subscriber ORDER BY username'").trim().split("\n")).toEqual([...before.split("\n"), "carol"].sort());
+            expect(registerTls(o.passwords.carol, 5061, "carol").ok).toBe(true);
+            expect(registerTls(o.passwords.roland, 5061).ok).toBe(true);
+            const r = chat({ service: xmppService(), room: `after-interrupt-${layout}`, message: "converged", users: [
+                { jid: "carol@falcot.com", password: o.passwords.carol },
+                { jid: "joe@falcot.com", password: o.passwords.joe },
+            ] });
+            expect(JSON.parse(r.stdout.trim().split("\n").pop()!)).toMatchObject({ ok: true });
+            localEnv("pulumi", "config", "rm", "--path", "users.carol");
+            printed.push(localEnv("pulumi", "up", "--yes", "--skip-preview").output);
+        });
+
+        it.each([
+            ["SIP", "sip.floodLimit", () => (layout === "standard" ? "20" : "24"), "kamailio"],
+            // Each layout moves the value, so each variant makes a change.
+            ["XMPP", "users.alice.xmppAdmin", () => (layout === "standard" ? "true" : "false"), "prosody"],
+        ])("a change to %s's config restarts only its daemon", (_what, key, value, unit) => {
+            const before = started(daemons);
+            localEnv("pulumi", "config", "set", "--path", key, value());
+            printed.push(localEnv("pulumi", "up", "--yes", "--skip-preview").output);
+            const after = started(daemons);
+            expect(daemons.filter((d) => after[d] !== before[d])).toEqual([unit]);
         });
     });
 
@@ -544,22 +779,10 @@ describe.each(variants)("local environment, $title", ({ layout, stack }) => {
             const exportState = () => JSON.parse(localEnv("pulumi", "stack", "export").stdout) as State;
             const certsIn = (state: State) => Object.fromEntries(state.deployment.resources.filter((r) => r.type === certType)
                 .map((r) => [r.urn.split("::").pop()!, r.outputs.certPem as string]));
-            const sip = zoneRecords(o.zone, "falcot.com").find(([n, t]) => n === `${o.endpoints.sip.hostname}.` && t === "A")![2];
-            const xmpp = zoneRecords(o.zone, "falcot.com").find(([n, t]) => n === `${o.endpoints.xmpp.hostname}.` && t === "A")![2];
-            const web = zoneRecords(o.zone, "falcot.com").find(([n, t]) => n === `${o.endpoints.web.hostname}.` && t === "A")![2];
-            const endpoints: [string, string, string[]][] = [
-                ["falcot-web", `${web}:443`, ["-servername", o.endpoints.web.hostname]],
-                ["falcot-turn", `${o.endpoints.turn.addresses[0]}:5351`, []],
-                ["falcot-turn", `${o.endpoints.turn.addresses[0]}:${layout === "port443" ? 443 : 5349}`, []],
-                ["falcot-sip", `${sip}:5061`, []],
-                ["falcot-xmpp", `${xmpp}:5222`, ["-starttls", "xmpp", "-xmpphost", "falcot.com"]],
-                ...(layout === "port443" ? [["falcot-sip", `${sip}:443`, []], ["falcot-xmpp", `${xmpp}:443`, []]] as [string, string, string[]][] : []),
-            ];
+            const endpoints = tlsEndpoints().map((e): [string, string, string[]] => [e.cert, e.connect, e.extra]);
             const served = () => endpoints.map(([cert, connect, extra]) => ({ cert, connect, fingerprint: fingerprint(servedCertificate(connect, extra)) }));
             const expected = (certs: Record<string, string>) => endpoints.map(([cert, connect]) => ({ cert, connect, fingerprint: fingerprint(certs[cert]) }));
-            const units = ["coturn", "coturn-rest", "kamailio", "prosody", "nginx", "mariadb", "named"];
-            const started = () => Object.fromEntries(onHost(o, `systemctl show -p ActiveEnterTimestampMonotonic --value ${units.join(" ")}`)
-                .split("\n").filter(Boolean).map((t, i) => [units[i], t]));
+            const units = daemons;
 
             // Time passes: the provider compares each certificate's end of validity with its clock, and
             // this Go provider's clock cannot be moved, so the ends move into the past instead.
@@ -572,7 +795,7 @@ describe.each(variants)("local environment, $title", ({ layout, stack }) => {
             fs.writeFileSync(file, JSON.stringify(state));
             localEnv("pulumi", "stack", "import", "--file", file);
             fs.rmSync(file);
-            const startedBefore = started();
+            const startedBefore = started(units);
 
             const preview = JSON.parse(localEnv("pulumi", "preview", "--json").stdout) as { steps: { op: string; urn: string }[] };
             const replaced = preview.steps.filter((st) => st.op === "replace").map((st) => st.urn.split("::").pop()).sort();
@@ -582,7 +805,7 @@ describe.each(variants)("local environment, $title", ({ layout, stack }) => {
             const after = certsIn(exportState());
             for (const name of Object.keys(before)) expect({ name, renewed: after[name] !== before[name] }).toEqual({ name, renewed: true });
             expect(served()).toEqual(expected(after));
-            const startedAfter = started();
+            const startedAfter = started(units);
             for (const unit of units) {
                 const restarted = startedAfter[unit] !== startedBefore[unit];
                 expect({ unit, restarted }).toEqual({ unit, restarted: ["coturn", "coturn-rest", "kamailio", "prosody", "nginx"].includes(unit) });

@@ -61,33 +61,34 @@ it("get-schema: every component with its inputs and outputs, and the plain types
         required: [...(schema.resources[token]?.requiredInputs ?? [])].sort(),
         outputs: Object.keys(schema.resources[token]?.properties ?? {}).sort(),
     });
-    expect(Object.keys(schema.resources).sort()).toEqual(["rtc:index:RtcDnsZone", "rtc:index:SipProxy", "rtc:index:TurnServer", "rtc:index:XmppServer"]);
+    expect(Object.keys(schema.resources).sort()).toEqual(["rtc:index:HostFirewall", "rtc:index:RtcDnsZone", "rtc:index:SipProxy", "rtc:index:TurnServer", "rtc:index:XmppServer"]);
     expect(shape("rtc:index:TurnServer")).toEqual({
         component: true,
         inputs: ["adminUsers", "certificate", "domain", "extraDeniedPeerRanges", "host", "hostname", "ipv4", "ipv6", "port", "realm", "relayPorts", "staticAuthSecret", "tlsPort", "userDb", "users"],
         required: ["host"],
-        outputs: ["configText", "dnsRecords", "hostname", "realm", "restUris"],
+        outputs: ["configText", "dnsRecords", "hostname", "ports", "realm", "restUris"],
     });
     expect(shape("rtc:index:SipProxy")).toEqual({
         component: true,
         inputs: ["certificate", "databasePassword", "domain", "guests", "host", "hostname", "ipv4", "ipv6", "port", "sipDomain", "tls443Address", "tlsPort", "users", "webSocketPort", "floodLimit"].sort(),
         required: ["host"],
-        outputs: ["caCertPem", "dnsRecords", "hostname", "sipDomain", "webSocketUrl"],
+        outputs: ["caCertPem", "dnsRecords", "hostname", "ports", "sipDomain", "webSocketUrl"],
     });
     expect(shape("rtc:index:XmppServer")).toEqual({
         component: true,
         inputs: ["admins", "certificate", "clientPort", "directTls443Address", "domains", "host", "hostname", "ipv4", "ipv6", "muc", "serverPort", "users"],
         required: ["host"],
-        outputs: ["caCertPem", "dnsRecords", "domains", "hostname"],
+        outputs: ["caCertPem", "dnsRecords", "domains", "hostname", "ports"],
     });
     expect(shape("rtc:index:RtcDnsZone")).toEqual({
         component: true,
-        inputs: ["backend", "bindHost", "domain", "hostmaster", "nameServers", "recordSets", "records", "ttl", "zoneId"],
+        inputs: ["backend", "bindHost", "domain", "hostmaster", "nameServers", "recordSets", "records", "secondaries", "transferKey", "ttl", "zoneId"],
         required: ["domain"],
-        outputs: ["records", "zoneText"],
+        outputs: ["ports", "records", "zoneText"],
     });
+    expect(shape("rtc:index:HostFirewall")).toEqual({ component: true, inputs: ["host", "portSets", "ports", "revertAfterSeconds"], required: ["host"], outputs: ["ports", "rulesetText"] });
     expect(Object.keys(schema.types).sort()).toEqual(["rtc:index:Certificate", "rtc:index:DnsRecord", "rtc:index:Host", "rtc:index:HostConnection", "rtc:index:NameServer",
-        "rtc:index:PortRange", "rtc:index:SipGuests", "rtc:index:TurnUserDb", "rtc:index:User", "rtc:index:XmppUser"]);
+        "rtc:index:PortRange", "rtc:index:ServicePort", "rtc:index:SipGuests", "rtc:index:TurnUserDb", "rtc:index:User", "rtc:index:XmppUser"]);
     expect(Object.keys(schema.types["rtc:index:Host"].properties).sort()).toEqual(["connection", "fqdn", "ipv4", "ipv6"]);
     expect(JSON.stringify(schema.resources["rtc:index:RtcDnsZone"].inputProperties.backend)).toContain("zonefile");
 });
@@ -187,9 +188,9 @@ describe("examples/yaml on a local test host", () => {
         expect(fs.readFileSync(path.join(project, "Pulumi.yaml"), "utf8")).toMatch(/^packages:\n {2}rtc: \.\.\/\.\.\/plugin/m);
     });
 
-    it("preview shows the four components and their steps", () => {
+    it("preview shows the five components and their steps", () => {
         const preview = pulumi(["preview"]).output;
-        for (const t of ["rtc:index:TurnServer", "rtc:index:SipProxy", "rtc:index:XmppServer", "rtc:index:RtcDnsZone", "rtc:index:RtcHost", "command:remote:Command"]) expect(preview).toContain(t);
+        for (const t of ["rtc:index:TurnServer", "rtc:index:SipProxy", "rtc:index:XmppServer", "rtc:index:RtcDnsZone", "rtc:index:HostFirewall", "rtc:index:RtcHost", "command:remote:Command"]) expect(preview).toContain(t);
         expect(preview).not.toContain(passwords.roland);
     });
 
@@ -201,17 +202,22 @@ describe("examples/yaml on a local test host", () => {
         expect(run("dig", [`@${address}`, "+short", "_xmpp-client._tcp.falcot.com", "SRV"]).stdout).toContain("5222 xmpp-gw.falcot.com.");
         expect(ssh("systemctl is-active coturn kamailio mariadb prosody named").trim().split("\n")).toEqual(["active", "active", "active", "active", "active"]);
         expect(ssh("hostname").trim()).toBe("server1.falcot.com");
+        // The firewall opens the services' ports, DNS and SSH, and nothing else: the services above answered through it.
+        const opened = ssh("nft list table inet pulumi_rtc").split("\n").filter((l) => / accept comment /.test(l) && /dport/.test(l)).map((l) => l.trim().replace(/ accept comment .*/, ""));
+        expect(opened).toEqual(expect.arrayContaining(["udp dport 53", "tcp dport 53", "udp dport 3478", "tcp dport 5061", "tcp dport 5222", "udp dport 49152-65535", "tcp dport 22"]));
+        expect(opened.filter((l) => !/^(udp|tcp) dport (53|22|3478|5349|5060|5061|5222|5223|5269|49152-65535)$/.test(l))).toEqual([]);
+        expect(ssh("systemctl is-enabled pulumi-rtc-firewall").trim()).toBe("enabled");
         const ca = path.join(work, "xmpp-ca.pem");
         fs.writeFileSync(ca, pulumi(["stack", "output", "xmppCaCertPem"]).stdout.trim());
         const xmpp = run("openssl", ["s_client", "-connect", `${address}:5222`, "-starttls", "xmpp", "-xmpphost", "falcot.com", "-CAfile", ca, "-verify_return_error", "-verify_hostname", "falcot.com"], { input: "", allowFail: true, timeout: 30000 });
         expect(xmpp.output).toMatch(/Verify return code: 0 \(ok\)/);
     });
 
-    it("one RtcHost for the four components, each with its own apt transaction", () => {
+    it("one RtcHost for the five components, each with its own apt transaction", () => {
         const resources = (JSON.parse(pulumi(["stack", "export"]).stdout) as { deployment: { resources: { urn: string; type: string }[] } }).deployment.resources;
         expect(resources.filter((r) => r.type === "rtc:index:RtcHost").map((r) => r.urn.split("::").pop())).toEqual(["server1.falcot.com"]);
         expect(resources.filter((r) => /::server1\.falcot\.com-packages/.test(r.urn)).map((r) => r.urn.split("::").pop()).sort())
-            .toEqual(["server1.falcot.com-packages-dns-zone", "server1.falcot.com-packages-sip-sip", "server1.falcot.com-packages-turn-turn", "server1.falcot.com-packages-xmpp-xmpp"]);
+            .toEqual(["server1.falcot.com-packages-dns-zone", "server1.falcot.com-packages-firewall-firewall", "server1.falcot.com-packages-sip-sip", "server1.falcot.com-packages-turn-turn", "server1.falcot.com-packages-xmpp-xmpp"]);
     });
 
     it("no password or private key in the state or in what up printed", () => {

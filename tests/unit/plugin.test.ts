@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { RtcDnsZone, SipProxy, TurnServer, XmppServer } from "../../plugin/index";
+import { HostFirewall, RtcDnsZone, SipProxy, TurnServer, XmppServer } from "../../plugin/index";
 import { recordResources } from "./helpers";
 
 // The package's components (plugin/) under mocks, given args as the engine gives them: plain values, or an
@@ -48,6 +48,33 @@ it("a zone takes the services' record lists as they are, and publishes them", as
     expect(text).toMatch(/three\s+IN A\s+198\.51\.100\.39/);
 });
 
+it("a host firewall takes the services' port lists as they are, and opens them and SSH only", async () => {
+    const turn = new TurnServer("turn-fw", { host: host("eight.falcot.com", "198.51.100.89") });
+    const xmpp = new XmppServer("xmpp-fw", { host: host("eight.falcot.com", "198.51.100.89") });
+    const firewall = new HostFirewall("fw", { host: host("eight.falcot.com", "198.51.100.89"), portSets: [turn.ports as unknown as never, xmpp.ports as unknown as never] });
+    const opened = (await valueOf(firewall.ports)).map((p) => `${p.protocol} ${p.from}-${p.to}`);
+    expect(opened).toEqual(expect.arrayContaining(["udp 3478-3478", "tcp 3478-3478", "udp 49152-65535", "tcp 5222-5222", "tcp 22-22"]));
+    expect(opened.filter((p) => !/^(udp|tcp) (3478|5349|49152|5222|5223|5269|22)-/.test(p))).toEqual([]);
+    expect(await valueOf(firewall.rulesetText)).toMatch(/^\s*tcp dport 22 accept comment "SSH"$/m);
+});
+
+it("a BIND zone with a secondary takes its transfer key as a secret", async () => {
+    const zone = new RtcDnsZone("zone-2nd", {
+        domain: "falcot.com", backend: "bind", bindHost: host("nine.falcot.com", "198.51.100.99"),
+        nameServers: [{ name: "ns1.falcot.com", ipv4: ["198.51.100.99"] }],
+        secondaries: ["198.51.100.1"], transferKey: asEngineGives("q8Yc1X/6fM+ZlB0Yw2n3JmP4s5T6u7V8w9x0y1z2A3E="),
+    });
+    expect(await valueOf(zone.zoneText)).toMatch(/ns1\s+IN A\s+198\.51\.100\.99/);
+    expect((await valueOf(zone.ports)).map((p) => `${p.protocol} ${p.from}`)).toEqual(["udp 53", "tcp 53"]);
+    await settle();
+    const stanza = registered.find((r) => r.type === "command:remote:Command" && /also-notify/.test(JSON.stringify(r.inputs)));
+    expect(JSON.stringify(stanza?.inputs)).toContain("falcot.com-transfer");
+    // The key reaches one step only, as its stdin, and as a secret (the engine's secret signature).
+    const carriers = registered.filter((r) => JSON.stringify(r.inputs).includes("q8Yc1X/6fM"));
+    const isSecret = (v: unknown) => (v as Record<string, unknown> | undefined)?.[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig;
+    expect(carriers.map((r) => ({ stdinIsSecret: isSecret(r.inputs.stdin) }))).toEqual([{ stdinIsSecret: true }]);
+});
+
 describe("bad args fail with the component, the field and the fix", () => {
     const fails = (make: () => unknown, message: string) => expect(make).toThrow(message);
 
@@ -59,6 +86,12 @@ describe("bad args fail with the component, the field and the fix", () => {
         'RtcDnsZone "bad-srv": records[0] is a SRV record of _sip._udp.falcot.com without priority, weight, port. Fix: give priority, weight, port, target'));
     it("a record of an unknown type", () => fails(() => new RtcDnsZone("bad-type", { domain: "falcot.com", records: [{ type: "TXT", name: "falcot.com" }] }),
         'RtcDnsZone "bad-type": records[0].type is "TXT". Fix: use A, AAAA, SRV or NAPTR'));
+    it("secondaries on a backend other than bind", () => fails(() => new RtcDnsZone("bad-2nd", { domain: "falcot.com", secondaries: ["198.51.100.1"] }),
+        'RtcDnsZone "bad-2nd": secondaries is set for backend zonefile. Fix: remove it: only the bind backend has secondaries'));
+    it("secondaries without a transfer key", () => fails(() => new RtcDnsZone("no-key", { domain: "falcot.com", backend: "bind", bindHost: host("ten.falcot.com", "198.51.100.109"),
+        nameServers: [{ name: "ns1.falcot.com", ipv4: ["198.51.100.109"] }], secondaries: ["198.51.100.1"] }), 'RtcDnsZone "no-key": backend.transferKey is missing, but secondaries are given'));
+    it("a firewall port of no known protocol", () => fails(() => new HostFirewall("bad-proto", { host: host("eleven.falcot.com", "198.51.100.119"), ports: [{ protocol: "sctp", from: 5060, to: 5060, purpose: "SIP" }] }),
+        'HostFirewall "bad-proto": ports[0].protocol is "sctp". Fix: use tcp or udp'));
     it("an unknown user database", () => fails(() => new TurnServer("bad-db", { host: host("four.falcot.com", "198.51.100.49"), userDb: { kind: "sqlite3" } }),
         'TurnServer "bad-db": userDb.kind is "sqlite3". Fix: use sqlite, mysql, postgresql or redis'));
     it("one fqdn described two ways", () => {

@@ -104,7 +104,7 @@ it("Pulumi's Python and Go generators make SDKs from the schema that compile, wi
     const py = path.join(work, "sdk-python");
     run(sdkgen, [schema, "python", py]);
     const modules = fs.readdirSync(path.join(py, "pulumi_rtc")).filter((f) => f.endsWith(".py"));
-    expect(modules.sort()).toEqual(["__init__.py", "_inputs.py", "_utilities.py", "outputs.py", "provider.py", "rtc_dns_zone.py", "sip_proxy.py", "turn_server.py", "xmpp_server.py"]);
+    expect(modules.sort()).toEqual(["__init__.py", "_inputs.py", "_utilities.py", "host_firewall.py", "outputs.py", "provider.py", "rtc_dns_zone.py", "sip_proxy.py", "turn_server.py", "xmpp_server.py"]);
     run("python3", ["-m", "py_compile", ...modules.map((m) => path.join(py, "pulumi_rtc", m))]);
     expect(fs.readFileSync(path.join(py, "pulumi_rtc", "turn_server.py"), "utf8")).toContain("class TurnServer(pulumi.ComponentResource):");
     expect(fs.readFileSync(path.join(py, "pulumi_rtc", "_inputs.py"), "utf8")).toMatch(/class HostConnectionArgs:[\s\S]*private_key: pulumi\.Input\[_builtins\.str\]/);
@@ -203,7 +203,7 @@ describe("examples/yaml on a local test host", () => {
         expect(ssh("systemctl is-active coturn kamailio mariadb prosody named").trim().split("\n")).toEqual(["active", "active", "active", "active", "active"]);
         expect(ssh("hostname").trim()).toBe("server1.falcot.com");
         // The firewall opens the services' ports, DNS and SSH, and nothing else: the services above answered through it.
-        const opened = ssh("nft list table inet pulumi_rtc").split("\n").filter((l) => / accept comment /.test(l) && /dport/.test(l)).map((l) => l.trim().replace(/ accept comment .*/, ""));
+        const opened = ssh("nft list table inet pulumi_rtc").split("\n").filter((l) => /^\s*(udp|tcp) dport \S+ accept comment /.test(l)).map((l) => l.trim().replace(/ accept comment .*/, ""));
         expect(opened).toEqual(expect.arrayContaining(["udp dport 53", "tcp dport 53", "udp dport 3478", "tcp dport 5061", "tcp dport 5222", "udp dport 49152-65535", "tcp dport 22"]));
         expect(opened.filter((l) => !/^(udp|tcp) dport (53|22|3478|5349|5060|5061|5222|5223|5269|49152-65535)$/.test(l))).toEqual([]);
         expect(ssh("systemctl is-enabled pulumi-rtc-firewall").trim()).toBe("enabled");

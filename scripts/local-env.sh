@@ -4,6 +4,7 @@
 #   scripts/local-env.sh down [--nat]                              (npm run down:local)
 #   scripts/local-env.sh outputs [--nat]                           (npm run -s local:outputs: JSON, secrets shown)
 #   scripts/local-env.sh reboot [--nat]                            (the container reboots; no pulumi runs)
+#   scripts/local-env.sh stop [--nat]                              (the containers power off; `up` boots them)
 # --nat: the stack `local-nat` (Pulumi.local-nat.yaml), the container behind 1:1 NAT.
 # Installs what a fresh Debian machine needs. Needs root. The stack is `local` in a file backend
 # (scripts/offline-env.sh). Pulumi runs from a project directory beside the state whose Pulumi.yaml
@@ -37,6 +38,48 @@ prepare() {
   source scripts/offline-env.sh
   project_dir
   pulumi stack select --create "$STACK" --non-interactive >/dev/null
+  drop_stale_lock
+}
+
+# The stack's containers, named as stacks/hosts/local.ts names them: the stack's first 8 letters and digits, then
+# the host's index.
+machine_prefix() { printf '%s' "$STACK" | tr '[:upper:]' '[:lower:]' | tr -cd 'a-z0-9' | cut -c1-8; }
+
+machines() {
+  local spec name prefix
+  prefix=$(machine_prefix)
+  for spec in "${RTC_STATE_DIR:-/var/lib/pulumi-rtc}"/machines/*.spec; do
+    name=$(basename "$spec" .spec)
+    [[ $name =~ ^${prefix}[0-9]+$ ]] && echo "$name"
+  done
+  return 0
+}
+
+# After `stop` or a restart of this machine the stack's containers are off: boot them (same disk) before pulumi
+# reaches them.
+boot_stopped() {
+  local name
+  for name in $(machines); do
+    bash "$ROOT/scripts/local/host.sh" status "$name" >/dev/null && continue
+    log "booting $name (it was powered off)"
+    bash "$ROOT/scripts/local/host.sh" reboot "$name" >/dev/null
+  done
+}
+
+# A pulumi killed on this machine (kill -9, a reboot) leaves its lock, and every later run stops at
+# "the stack is currently locked". Drop it when every lock's process is gone; a live one is respected.
+drop_stale_lock() {
+  local f pid host any=""
+  for f in "$PULUMI_RTC_STATE_DIR"/.pulumi/locks/*/falcot-rtc/"$STACK"/*.json; do
+    [ -e "$f" ] || continue
+    read -r pid host < <(node -e 'const l = require(process.argv[1]); console.log(l.pid, l.hostname)' "$f")
+    [ "$host" = "$(hostname)" ] || return 0
+    [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = pulumi ] && return 0
+    any=1
+  done
+  [ -z "$any" ] && return 0
+  log "dropping the lock of a pulumi that is gone (its update was cut short; this run picks it up)"
+  pulumi cancel --stack "$STACK" --yes --non-interactive >/dev/null
 }
 
 # A project directory outside the checkout; Pulumi writes the stack's encryption salt there.
@@ -65,6 +108,7 @@ outputs() {
 case "$cmd" in
   up)
     prepare
+    boot_stopped
     if [ -n "$layout" ]; then pulumi config set --stack "$STACK" layout "$layout"; fi
     log "pulumi up ($(pulumi config get --stack "$STACK" layout))"
     pulumi up --stack "$STACK" --yes --skip-preview --non-interactive --suppress-progress
@@ -81,6 +125,7 @@ case "$cmd" in
     ;;
   down)
     prepare
+    boot_stopped
     pulumi destroy --stack "$STACK" --yes --skip-preview --non-interactive --suppress-progress
     pulumi stack rm --stack "$STACK" --yes --force --non-interactive >/dev/null
     rm -rf "$PROJECT"
@@ -91,9 +136,11 @@ case "$cmd" in
     outputs
     ;;
   reboot)
-    # The container of the stack's first host, named as stacks/hosts/local.ts names it.
-    machine="$(printf '%s' "$STACK" | tr 'A-Z' 'a-z' | tr -cd 'a-z0-9' | cut -c1-8)0"
-    bash scripts/local/host.sh reboot "$machine" >/dev/null
+    # The container of the stack's first host.
+    bash "$ROOT/scripts/local/host.sh" reboot "$(machine_prefix)0" >/dev/null
+    ;;
+  stop)
+    for name in $(machines); do bash "$ROOT/scripts/local/host.sh" stop "$name"; done
     ;;
   pulumi)
     # Any pulumi command on the local stack, e.g. `scripts/local-env.sh pulumi preview --diff`.
@@ -101,5 +148,5 @@ case "$cmd" in
     project_dir
     exec pulumi "${passthrough[@]}" --stack "$STACK" --non-interactive
     ;;
-  *) echo "usage: $0 up [--layout standard|port443] [--nat] | down [--nat] | outputs [--nat] | reboot [--nat] | pulumi ARGS..." >&2; exit 2 ;;
+  *) echo "usage: $0 up [--layout standard|port443] [--nat] | down [--nat] | outputs [--nat] | reboot [--nat] | stop [--nat] | pulumi ARGS..." >&2; exit 2 ;;
 esac

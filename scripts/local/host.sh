@@ -8,6 +8,7 @@
 #   host.sh create          < spec.json   -> one JSON line on stdout
 #   host.sh delete [NAME]   [< spec.json] (NAME or .name from stdin)
 #   host.sh status NAME                   -> one JSON line on stdout
+#   host.sh reboot NAME | stop NAME       (power cycle | power off; reboot boots a stopped one)
 #   host.sh build-rootfs                  (build the cached base rootfs only)
 #
 # Two ways in (see docs/local.md):
@@ -911,6 +912,19 @@ cmd_reboot() {
   REBOOT=true cmd_create <"$MACHINES_DIR/$NAME.spec"
 }
 
+# The server powers off and its network goes with it, as when this machine shuts down; `reboot` boots it again.
+cmd_stop() {
+  need_root
+  local name=${1:-}
+  [ -n "$name" ] || die "usage: host.sh stop NAME"
+  set_names "$name"
+  [ -d "$MDIR" ] || die "no machine $NAME"
+  lock_env
+  stop_container
+  teardown_net
+  log "$NAME stopped"
+}
+
 cmd_status() {
   local name=${1:-}
   [ -n "$name" ] || die "usage: host.sh status NAME"
@@ -937,15 +951,16 @@ check_tools() {
 
 main() {
   local cmd=${1:-}
-  case $cmd in create|delete|destroy|status|reboot) check_tools ;; esac
+  case $cmd in create|delete|destroy|status|reboot|stop) check_tools ;; esac
   shift || true
   case $cmd in
     create) cmd_create "$@" ;;
     delete|destroy) cmd_delete "$@" ;;
     status) cmd_status "$@" ;;
     reboot) cmd_reboot "$@" ;;
+    stop) cmd_stop "$@" ;;
     build-rootfs) need_root; ensure_rootfs ;;
-    *) die "usage: host.sh create|delete [NAME]|status NAME|reboot NAME|build-rootfs  (JSON spec on stdin)" ;;
+    *) die "usage: host.sh create|delete [NAME]|status NAME|reboot NAME|stop NAME|build-rootfs  (JSON spec on stdin)" ;;
   esac
 }
 main "$@"

@@ -643,7 +643,7 @@ describe.each(variants)("local environment, $title", ({ layout, stack }) => {
             expect(localEnv("pulumi", "preview", "--expect-no-changes").code).toBe(0);
         });
 
-        it("a pulumi up killed halfway through a change converges on the next up, with nothing lost", async () => {
+        it("a pulumi up killed halfway through a change, then a shutdown of this machine: the next up:local converges, nothing lost", async () => {
             const before = onHost(o, "mysql -N kamailio -e 'SELECT username FROM subscriber ORDER BY username'").trim();
             localEnv("pulumi", "config", "set", "--path", "users.carol.services[0]", "sip");
             localEnv("pulumi", "config", "set", "--path", "users.carol.services[1]", "xmpp");
@@ -664,11 +664,17 @@ describe.each(variants)("local environment, $title", ({ layout, stack }) => {
                 expect(log).toMatch(/command:remote:Command \S+ updated/);
                 expect(log).not.toMatch(/^Resources:/m);
             }
-            // The killed engine leaves its lock: the next up says so, and `pulumi cancel` removes it, as that message says.
+            // The killed engine leaves its lock: pulumi itself stops there.
             const locked = run("bash", ["scripts/local-env.sh", "pulumi", "up", "--yes", "--skip-preview"], { allowFail: true, timeout: 600000, env: { ...env, RTC_LOCAL_STACK: localStack } });
             expect(locked.output).toMatch(/locked by 1 lock/);
-            localEnv("pulumi", "cancel", "--yes");
-            printed.push(localEnv("pulumi", "up", "--yes", "--skip-preview").output);
+            // Then this machine shuts down. `up:local` boots the containers and drops the dead engine's lock.
+            localEnv("stop");
+            const machine = `${localStack.replace(/[^a-z0-9]/g, "").slice(0, 8)}0`;
+            expect(JSON.parse(run("bash", ["scripts/local/host.sh", "status", machine], { allowFail: true }).stdout)).toMatchObject({ status: "stopped" });
+            const resumed = localEnv("up").output;
+            printed.push(resumed);
+            expect(resumed).toMatch(/dropping the lock of a pulumi that is gone/);
+            expect(resumed).toMatch(/booting \S+ \(it was powered off\)/);
             expect(localEnv("pulumi", "preview", "--expect-no-changes").code).toBe(0);
             o = outputs();
             expect(onHost(o, "mysql -N kamailio -e 'SELECT username FROM subscriber ORDER BY username'").trim().split("\n")).toEqual([...before.split("\n"), "carol"].sort());

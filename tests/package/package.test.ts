@@ -146,5 +146,5 @@ test("the Pulumi package inside it gives its schema where npm installed it", () 
     const plugin = path.join(consumer, "node_modules/pulumi-rtc/plugin");
     const schema = JSON.parse(execFileSync("pulumi", ["package", "get-schema", plugin], { env: engineEnv(), encoding: "utf8", maxBuffer: 16 * 1024 * 1024 })) as { name: string; resources: Record<string, unknown> };
     expect(schema.name).toBe("rtc");
-    expect(Object.keys(schema.resources).sort()).toEqual(["rtc:index:RtcDnsZone", "rtc:index:SipProxy", "rtc:index:TurnServer", "rtc:index:XmppServer"]);
+    expect(Object.keys(schema.resources).sort()).toEqual(["rtc:index:HostFirewall", "rtc:index:RtcDnsZone", "rtc:index:SipProxy", "rtc:index:TurnServer", "rtc:index:XmppServer"]);
 });

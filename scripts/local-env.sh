@@ -72,7 +72,7 @@ drop_stale_lock() {
   local f pid host any=""
   for f in "$PULUMI_RTC_STATE_DIR"/.pulumi/locks/*/falcot-rtc/"$STACK"/*.json; do
     [ -e "$f" ] || continue
-    read -r pid host < <(node -e 'const l = require(process.argv[1]); console.log(l.pid, l.hostname)' "$f")
+    read -r pid host < <(jq -r '"\(.pid) \(.hostname)"' "$f")
     [ "$host" = "$(hostname)" ] || return 0
     [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = pulumi ] && return 0
     any=1

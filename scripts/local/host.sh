@@ -8,7 +8,8 @@
 #   host.sh create          < spec.json   -> one JSON line on stdout
 #   host.sh delete [NAME]   [< spec.json] (NAME or .name from stdin)
 #   host.sh status NAME                   -> one JSON line on stdout
-#   host.sh reboot NAME | stop NAME       (power cycle | power off; reboot boots a stopped one)
+#   host.sh reboot NAME                   (power cycle; boots a stopped one too)
+#   host.sh stop NAME                     (power off) -> status's JSON line on stdout
 #   host.sh build-rootfs                  (build the cached base rootfs only)
 #
 # Two ways in (see docs/local.md):
@@ -905,9 +906,6 @@ cmd_delete() {
 # machine's own network gives them (fresh namespace and veths), and it boots again from the same disk.
 cmd_reboot() {
   need_root
-  local name=${1:-}
-  [ -n "$name" ] || die "usage: host.sh reboot NAME"
-  set_names "$name"
   [ -r "$MACHINES_DIR/$NAME.spec" ] || die "$NAME was not made by this version of host.sh (no saved spec): create it again"
   REBOOT=true cmd_create <"$MACHINES_DIR/$NAME.spec"
 }
@@ -915,20 +913,15 @@ cmd_reboot() {
 # The server powers off and its network goes with it, as when this machine shuts down; `reboot` boots it again.
 cmd_stop() {
   need_root
-  local name=${1:-}
-  [ -n "$name" ] || die "usage: host.sh stop NAME"
-  set_names "$name"
   [ -d "$MDIR" ] || die "no machine $NAME"
   lock_env
   stop_container
   teardown_net
   log "$NAME stopped"
+  cmd_status || true
 }
 
 cmd_status() {
-  local name=${1:-}
-  [ -n "$name" ] || die "usage: host.sh status NAME"
-  set_names "$name"
   local np state=absent
   if np=$(nspawn_pid); then
     state=running
@@ -954,11 +947,14 @@ main() {
   case $cmd in create|delete|destroy|status|reboot|stop) check_tools ;; esac
   shift || true
   case $cmd in
+    reboot|stop|status) [ -n "${1:-}" ] || die "usage: host.sh $cmd NAME"; set_names "$1" ;;
+  esac
+  case $cmd in
     create) cmd_create "$@" ;;
     delete|destroy) cmd_delete "$@" ;;
-    status) cmd_status "$@" ;;
-    reboot) cmd_reboot "$@" ;;
-    stop) cmd_stop "$@" ;;
+    status) cmd_status ;;
+    reboot) cmd_reboot ;;
+    stop) cmd_stop ;;
     build-rootfs) need_root; ensure_rootfs ;;
     *) die "usage: host.sh create|delete [NAME]|status NAME|reboot NAME|stop NAME|build-rootfs  (JSON spec on stdin)" ;;
   esac
